@@ -1,0 +1,46 @@
+// Credentials for POST /auth, from a JSON body, a form body or HTTP Basic.
+// Untrusted input: every failure is a value, never an exception.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "jwks/util/result.h"
+
+namespace jwks::auth {
+
+inline constexpr std::size_t kMaxUsernameBytes = 256;
+inline constexpr std::size_t kMaxPasswordBytes = 1024;
+
+enum class CredentialSource { kNone, kJson, kForm, kBasic };
+
+struct Credentials {
+  CredentialSource source = CredentialSource::kNone;
+  std::optional<std::string> username;  // valid UTF-8, 1..256 bytes, no control characters
+  std::optional<std::string> password;  // valid UTF-8, at most 1024 bytes
+};
+
+enum class CredentialErrorCode {
+  kMalformedBody,          // body not parseable as its declared type
+  kInvalidField,           // wrong type, bad length, bad encoding, duplicate
+  kMalformedAuthorization, // Authorization header present but not valid Basic
+  kUnsupportedMediaType,   // a body with a content type other than JSON or form
+};
+
+struct CredentialError {
+  CredentialErrorCode code;
+  std::string description;  // safe to show the client; never echoes a password
+};
+
+// Parses the credentials of one request. `content_type` is the raw header
+// (parameters such as charset are ignored), `authorization` the raw
+// Authorization header if any. HTTP Basic wins when present; a body that is
+// present is still validated. An empty body and no Basic gives kNone.
+util::Result<Credentials, CredentialError> parse_credentials(std::string_view content_type, std::string_view body,
+                                                             std::optional<std::string_view> authorization);
+
+// Lower-cased media type without parameters: "Application/JSON; charset=x" -> "application/json".
+std::string media_type(std::string_view content_type);
+
+}  // namespace jwks::auth

@@ -1,0 +1,28 @@
+// The router: a function from a Request to a Response, given the use cases.
+// No sockets, no FastCGI: everything here is testable with plain values.
+#pragma once
+
+#include "jwks/http/request.h"
+#include "jwks/service/api.h"
+
+namespace jwks::http {
+
+class Router {
+ public:
+  // `api` must outlive the router.
+  explicit Router(service::Api& api) : api_(api) {}
+
+  // Routes on the path (unknown: 404), then the method (wrong: 405 with
+  // Allow), then the body size (413), then the handler. HEAD is answered like
+  // GET without a body but with GET's Content-Length. Never throws.
+  Response handle(const Request& request) const;
+
+ private:
+  Response root() const;
+  Response jwks(const Request& request) const;
+  Response auth(const Request& request) const;
+
+  service::Api& api_;
+};
+
+}  // namespace jwks::http

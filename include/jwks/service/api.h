@@ -1,0 +1,31 @@
+// The use cases the HTTP layer calls. An interface, so the router can be
+// tested against a fake and the real implementation against a real store.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "jwks/auth/credentials.h"
+#include "jwks/service/errors.h"
+#include "jwks/util/result.h"
+
+namespace jwks::service {
+
+struct TokenRequest {
+  auth::Credentials credentials;
+  bool expired = false;     // ?expired=true
+  std::string client_addr;  // for logs
+};
+
+class Api {
+ public:
+  virtual ~Api() = default;
+  // The JWK Set of every unexpired key, as JSON text.
+  virtual util::Result<std::string, ServiceError> jwks() = 0;
+  // A signed JWT for the request.
+  virtual util::Result<std::string, ServiceError> issue_token(const TokenRequest& request) = 0;
+  // Whether ?expired=true is allowed (JWKS_ALLOW_EXPIRED).
+  virtual bool expired_tokens_allowed() const = 0;
+};
+
+}  // namespace jwks::service

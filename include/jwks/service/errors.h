@@ -1,0 +1,22 @@
+// Failures the services report to the HTTP layer, which alone maps them to
+// statuses (http/errors.h).
+#pragma once
+
+#include <string>
+
+namespace jwks::service {
+
+enum class ErrorCode {
+  kInvalidRequest,   // 400: malformed or missing input
+  kUnauthorized,     // 401: bad credentials
+  kUnavailable,      // 503: transient server-side trouble (database locked, ...)
+  kInternal,         // 500: a broken invariant or misconfiguration
+};
+
+struct ServiceError {
+  ErrorCode code;
+  std::string description;  // shown to the client: generic, no internals
+  std::string log_detail;   // for the error log only: may name files and causes, never secrets
+};
+
+}  // namespace jwks::service

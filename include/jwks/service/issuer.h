@@ -1,0 +1,39 @@
+// The real Api: stateless per call. Each call opens the SQLite store, brings
+// its schema and keys up to date, does its work and closes it again.
+#pragma once
+
+#include "jwks/crypto/master_key.h"
+#include "jwks/service/api.h"
+#include "jwks/service/clock.h"
+#include "jwks/service/key_factory.h"
+#include "jwks/service/key_manager.h"
+#include "jwks/service/settings.h"
+#include "jwks/store/database.h"
+
+namespace jwks::service {
+
+// The key policy the settings imply.
+KeyPolicy key_policy(const Settings& settings);
+
+class Issuer final : public Api {
+ public:
+  // References must outlive the issuer.
+  Issuer(Settings settings, const crypto::MasterKey& master, const Clock& clock, KeyFactory& factory)
+      : settings_(std::move(settings)), master_(master), clock_(clock), factory_(factory) {}
+
+  util::Result<std::string, ServiceError> jwks() override;
+  util::Result<std::string, ServiceError> issue_token(const TokenRequest& request) override;
+  bool expired_tokens_allowed() const override { return settings_.allow_expired; }
+
+ private:
+  // Opens and migrates the store and ensures its keys; exceptions become
+  // ServiceErrors in the callers.
+  store::Database open_store();
+
+  Settings settings_;
+  const crypto::MasterKey& master_;
+  const Clock& clock_;
+  KeyFactory& factory_;
+};
+
+}  // namespace jwks::service

@@ -1,0 +1,38 @@
+// Makes new signing keys, already sealed for storage.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "jwks/crypto/master_key.h"
+
+namespace jwks::service {
+
+struct NewKey {
+  std::vector<std::uint8_t> envelope;  // sealed PKCS#8; never plaintext
+  std::string alg;                     // JWS algorithm, e.g. "RS256"
+  std::string public_jwk;              // JSON: kty and public members, no kid
+};
+
+class KeyFactory {
+ public:
+  virtual ~KeyFactory() = default;
+  // Generates and seals one key. Slow (RSA generation): call outside any
+  // write transaction. Throws crypto::CryptoError.
+  virtual NewKey create() = 0;
+};
+
+// RSA keys for RS256 (2048 bits by default), sealed under `master`, which
+// must outlive the factory.
+class RsaKeyFactory final : public KeyFactory {
+ public:
+  explicit RsaKeyFactory(const crypto::MasterKey& master, unsigned bits = 2048) : master_(master), bits_(bits) {}
+  NewKey create() override;
+
+ private:
+  const crypto::MasterKey& master_;
+  unsigned bits_;
+};
+
+}  // namespace jwks::service

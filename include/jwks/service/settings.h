@@ -1,0 +1,34 @@
+// Configuration from the environment, validated once at start-up.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "jwks/util/result.h"
+
+namespace jwks::service {
+
+enum class AuthMode { kOpen, kStrict };
+
+struct Settings {
+  std::string db_path = "totally_not_my_privateKeys.db";  // JWKS_DB
+  AuthMode auth_mode = AuthMode::kOpen;                   // JWKS_AUTH_MODE
+  bool allow_expired = true;                              // JWKS_ALLOW_EXPIRED
+  std::int64_t key_lifetime = 24 * 3600;                  // JWKS_KEY_LIFETIME, seconds
+  std::int64_t token_lifetime = 3600;                     // JWKS_TOKEN_LIFETIME, seconds
+  std::size_t max_body_bytes = 16 * 1024;                 // JWKS_MAX_BODY
+  int busy_timeout_ms = 5000;                             // JWKS_BUSY_TIMEOUT_MS
+};
+
+// Looks up an environment variable; nullptr when unset. Injected for tests.
+using EnvLookup = std::function<const char*(const char*)>;
+
+// Reads and validates every setting; the error names the variable and the
+// accepted forms. Does not read NOT_MY_KEY (see crypto::MasterKey).
+util::Result<Settings, std::string> load_settings(const EnvLookup& env);
+
+// load_settings over the process environment.
+util::Result<Settings, std::string> load_settings_from_environment();
+
+}  // namespace jwks::service

@@ -1,0 +1,38 @@
+// Issues signed JWTs with the store's keys.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "jwks/crypto/master_key.h"
+#include "jwks/service/clock.h"
+#include "jwks/service/errors.h"
+#include "jwks/store/database.h"
+#include "jwks/util/result.h"
+
+namespace jwks::service {
+
+class TokenService {
+ public:
+  // References must outlive the service.
+  TokenService(store::Database& db, const crypto::MasterKey& master, const Clock& clock, std::int64_t token_lifetime)
+      : db_(db), master_(master), clock_(clock), token_lifetime_(token_lifetime) {}
+
+  // Signs {"sub","iat","nbf","exp"} with the active key (the unexpired key
+  // that expires last); exp = min(now + token lifetime, key's exp). With
+  // `expired`, signs with the most recently expired key instead, and
+  // exp = that key's exp (in the past), iat = nbf = exp - token lifetime.
+  // The private key is decrypted for this call only and freed before return.
+  // Fails with kUnavailable when no suitable key exists, kInternal when a key
+  // cannot be decrypted (detail in log_detail); throws store::SqliteError.
+  util::Result<std::string, ServiceError> issue(std::string_view subject, bool expired);
+
+ private:
+  store::Database& db_;
+  const crypto::MasterKey& master_;
+  const Clock& clock_;
+  std::int64_t token_lifetime_;
+};
+
+}  // namespace jwks::service

@@ -1,0 +1,59 @@
+// Signing keys at rest: the contract's `keys` table (encrypted private key and
+// expiry) joined with this project's `key_public` (algorithm, public JWK).
+// A key is expired when exp <= now.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jwks/store/database.h"
+
+namespace jwks::store {
+
+struct KeyRecord {
+  std::int64_t kid = 0;
+  std::int64_t exp = 0;         // Unix seconds
+  std::int64_t created_at = 0;  // Unix seconds
+  std::string alg;
+  std::string public_jwk;       // JSON object text: kty and public members, no kid
+};
+
+struct SealedKey {
+  KeyRecord record;
+  std::vector<std::uint8_t> envelope;  // crypto::seal output; never plaintext
+};
+
+class KeyRepository {
+ public:
+  explicit KeyRepository(Database& db) : db_(db) {}
+
+  // Inserts the key and its public half; returns the new kid. Call inside a
+  // transaction so the two rows land together. Throws SqliteError.
+  std::int64_t insert(std::span<const std::uint8_t> envelope, std::int64_t exp, std::string_view alg,
+                      std::string_view public_jwk, std::int64_t created_at);
+
+  // Keys with exp > now, oldest kid first.
+  std::vector<KeyRecord> unexpired(std::int64_t now) const;
+  // Every key, oldest kid first.
+  std::vector<KeyRecord> all() const;
+
+  // True if some key has exp >= t.
+  bool any_expiring_at_or_after(std::int64_t t) const;
+  // True if some key has exp <= now (an expired key).
+  bool any_expired(std::int64_t now) const;
+
+  // The unexpired key with the latest expiry whose exp >= not_before_exp
+  // (pass now + minimum remaining life), with its envelope.
+  std::optional<SealedKey> signing_key(std::int64_t not_before_exp) const;
+  // The most recently expired key (exp <= now), with its envelope.
+  std::optional<SealedKey> latest_expired(std::int64_t now) const;
+
+ private:
+  Database& db_;
+};
+
+}  // namespace jwks::store

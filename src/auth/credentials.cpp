@@ -1,0 +1,137 @@
+#include "jwks/auth/credentials.h"
+
+#include <nlohmann/json.hpp>
+
+#include "jwks/crypto/secure_bytes.h"
+#include "jwks/util/base64.h"
+#include "jwks/util/form.h"
+
+namespace jwks::auth {
+namespace {
+
+using util::fail;
+using Parsed = util::Result<Credentials, CredentialError>;
+
+CredentialError invalid(std::string description) {
+  return CredentialError{CredentialErrorCode::kInvalidField, std::move(description)};
+}
+
+bool has_control_chars(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+std::optional<CredentialError> check_username(const std::string& u) {
+  if (u.empty()) return invalid("username must not be empty");
+  if (u.size() > kMaxUsernameBytes) return invalid("username is longer than 256 bytes");
+  if (!util::is_valid_utf8(u)) return invalid("username is not valid UTF-8");
+  if (has_control_chars(u)) return invalid("username contains control characters");
+  return std::nullopt;
+}
+
+std::optional<CredentialError> check_password(const std::string& p) {
+  if (p.size() > kMaxPasswordBytes) return invalid("password is longer than 1024 bytes");
+  if (!util::is_valid_utf8(p)) return invalid("password is not valid UTF-8");
+  return std::nullopt;
+}
+
+std::optional<CredentialError> check(const Credentials& c) {
+  if (c.username) {
+    if (auto e = check_username(*c.username)) return e;
+  }
+  if (c.password) {
+    if (auto e = check_password(*c.password)) return e;
+  }
+  return std::nullopt;
+}
+
+Parsed from_json(std::string_view body) {
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return fail(CredentialError{CredentialErrorCode::kMalformedBody, "body is not valid JSON"});
+  if (!doc.is_object()) return fail(invalid("JSON body must be an object"));
+  Credentials c{CredentialSource::kJson, std::nullopt, std::nullopt};
+  for (const char* name : {"username", "password"}) {
+    auto it = doc.find(name);
+    if (it == doc.end()) continue;
+    if (!it->is_string()) return fail(invalid(std::string(name) + " must be a string"));
+    (std::string_view(name) == "username" ? c.username : c.password) = it->get<std::string>();
+  }
+  return c;
+}
+
+Parsed from_form(std::string_view body) {
+  auto fields = util::parse_form(body);
+  if (!fields) return fail(CredentialError{CredentialErrorCode::kMalformedBody, "form body has a bad percent escape"});
+  Credentials c{CredentialSource::kForm, std::nullopt, std::nullopt};
+  for (auto& [name, value] : *fields) {
+    std::optional<std::string>* slot = name == "username" ? &c.username : name == "password" ? &c.password : nullptr;
+    if (slot == nullptr) continue;
+    if (slot->has_value()) return fail(invalid("form field " + name + " appears more than once"));
+    *slot = std::move(value);
+  }
+  return c;
+}
+
+Parsed from_basic(std::string_view header) {
+  auto bad = [](const char* why) {
+    return fail(CredentialError{CredentialErrorCode::kMalformedAuthorization, why});
+  };
+  constexpr std::string_view kScheme = "basic ";
+  if (header.size() < kScheme.size()) return bad("Authorization header is not HTTP Basic");
+  for (std::size_t i = 0; i < kScheme.size(); ++i)
+    if (static_cast<char>(std::tolower(static_cast<unsigned char>(header[i]))) != kScheme[i])
+      return bad("Authorization header is not HTTP Basic");
+  std::string_view token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  auto decoded = util::base64_decode(token, {.accept_url_alphabet = false, .require_padding = false});
+  if (!decoded || decoded->empty()) return bad("HTTP Basic credentials are not valid base64");
+  std::string text(decoded->begin(), decoded->end());
+  crypto::cleanse(decoded->data(), decoded->size());
+  std::size_t colon = text.find(':');
+  if (colon == std::string::npos) {
+    crypto::cleanse(text.data(), text.size());
+    return bad("HTTP Basic credentials have no ':' between username and password");
+  }
+  Credentials c{CredentialSource::kBasic, text.substr(0, colon), text.substr(colon + 1)};
+  crypto::cleanse(text.data(), text.size());
+  return c;
+}
+
+}  // namespace
+
+std::string media_type(std::string_view content_type) {
+  std::string_view t = content_type.substr(0, content_type.find(';'));
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  std::string out(t);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+util::Result<Credentials, CredentialError> parse_credentials(std::string_view content_type, std::string_view body,
+                                                             std::optional<std::string_view> authorization) {
+  Credentials from_body;
+  if (!body.empty()) {
+    std::string type = media_type(content_type);
+    Parsed parsed = type == "application/json" ? from_json(body)
+                    : type == "application/x-www-form-urlencoded"
+                        ? from_form(body)
+                        : Parsed(fail(CredentialError{CredentialErrorCode::kUnsupportedMediaType,
+                                                      "send credentials as application/json, "
+                                                      "application/x-www-form-urlencoded or HTTP Basic"}));
+    if (!parsed) return parsed;
+    if (auto e = check(*parsed)) return fail(*e);
+    from_body = std::move(parsed.value());
+  }
+  if (authorization) {
+    Parsed basic = from_basic(*authorization);
+    if (!basic) return basic;
+    if (auto e = check(*basic)) return fail(*e);
+    return basic;
+  }
+  return from_body;
+}
+
+}  // namespace jwks::auth

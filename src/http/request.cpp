@@ -1,0 +1,94 @@
+#include "jwks/http/request.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace jwks::http {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// HTTP_X_FORWARDED_FOR -> x-forwarded-for
+std::string header_name(std::string_view cgi) {
+  std::string out(cgi);
+  for (char& c : out) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string_view> Request::header(std::string_view name) const {
+  auto it = headers.find(std::string(name));
+  if (it == headers.end()) return std::nullopt;
+  return std::string_view(it->second);
+}
+
+void Response::set_header(std::string name, std::string value) {
+  for (auto& [n, v] : headers) {
+    if (iequals(n, name)) {
+      v = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+std::optional<std::string_view> Response::header(std::string_view name) const {
+  for (const auto& [n, v] : headers)
+    if (iequals(n, name)) return std::string_view(v);
+  return std::nullopt;
+}
+
+Request request_from_params(std::span<const char* const> params, std::string body) {
+  Request r;
+  r.body = std::move(body);
+  for (const char* p : params) {
+    if (p == nullptr) break;
+    std::string_view kv(p);
+    std::size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view name = kv.substr(0, eq), value = kv.substr(eq + 1);
+    if (name == "REQUEST_METHOD") {
+      r.method = value;
+    } else if (name == "REQUEST_URI") {
+      std::size_t q = value.find('?');
+      r.path = value.substr(0, q);
+      r.query = q == std::string_view::npos ? std::string() : std::string(value.substr(q + 1));
+    } else if (name == "REMOTE_ADDR") {
+      r.remote_addr = value;
+    } else if (name == "CONTENT_TYPE") {
+      r.headers["content-type"] = value;
+    } else if (name == "CONTENT_LENGTH") {
+      r.headers["content-length"] = value;
+    } else if (name.starts_with("HTTP_")) {
+      r.headers[header_name(name.substr(5))] = value;
+    }
+  }
+  return r;
+}
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+  }
+}
+
+}  // namespace jwks::http

@@ -1,0 +1,111 @@
+#include "jwks/http/router.h"
+
+#include <nlohmann/json.hpp>
+
+#include "jwks/http/errors.h"
+#include "jwks/util/form.h"
+#include "jwks/util/log.h"
+
+namespace jwks::http {
+namespace {
+
+struct Route {
+  std::string_view path;
+  std::string_view allow;  // the Allow header for this path
+  bool get;                // GET and HEAD
+};
+
+constexpr Route kRoutes[] = {
+    {"/", "GET, HEAD", true},
+    {"/.well-known/jwks.json", "GET, HEAD", true},
+    {"/auth", "POST", false},
+};
+
+Response json_response(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.set_header("Content-Type", "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
+// ?expired=true (also 1, yes or a bare "expired"); false/0/no turn it off.
+std::optional<bool> expired_flag(std::string_view query) {
+  auto fields = util::parse_form(query);
+  if (!fields) return std::nullopt;
+  bool expired = false;
+  for (const auto& [name, value] : *fields) {
+    if (name != "expired") continue;
+    if (value.empty() || value == "true" || value == "1" || value == "yes") expired = true;
+    else if (value == "false" || value == "0" || value == "no") expired = false;
+    else return std::nullopt;
+  }
+  return expired;
+}
+
+}  // namespace
+
+Response Router::handle(const Request& request) const {
+  const Route* route = nullptr;
+  for (const Route& r : kRoutes)
+    if (r.path == request.path) route = &r;
+  if (route == nullptr) return error_response(404, "not_found", "no such endpoint");
+
+  const bool is_get = request.method == "GET" || request.method == "HEAD";
+  if (route->get ? !is_get : request.method != "POST") {
+    Response r = error_response(405, "method_not_allowed",
+                                "use " + std::string(route->allow) + " on " + std::string(route->path));
+    r.set_header("Allow", std::string(route->allow));
+    return r;
+  }
+  if (request.body_too_large) return error_response(413, "payload_too_large", "request body is too large");
+
+  Response response;
+  try {
+    if (route->path == "/") response = root();
+    else if (route->path == "/.well-known/jwks.json") response = jwks(request);
+    else response = auth(request);
+  } catch (const std::exception& e) {
+    // The services report failures as values; this is a last line of defence.
+    util::log_error(std::string("unhandled exception: ") + e.what());
+    response = error_response(500, "server_error", "internal server error");
+  }
+  if (request.method == "HEAD") {
+    response.set_header("Content-Length", std::to_string(response.body.size()));
+    response.body.clear();
+  }
+  return response;
+}
+
+Response Router::root() const {
+  Response r;
+  r.set_header("Content-Type", "text/plain; charset=utf-8");
+  r.body = "JWKS Server Running!";
+  return r;
+}
+
+Response Router::jwks(const Request& request) const {
+  auto keys = api_.jwks();
+  if (!keys) return to_response(keys.error(), request.remote_addr);
+  return json_response(200, std::move(keys.value()));
+}
+
+Response Router::auth(const Request& request) const {
+  std::optional<bool> expired = expired_flag(request.query);
+  if (!expired) return error_response(400, "invalid_request", "expired must be true or false");
+
+  auto credentials = auth::parse_credentials(request.header("content-type").value_or(""), request.body,
+                                             request.header("authorization"));
+  if (!credentials) return to_response(credentials.error());
+
+  service::TokenRequest token_request{std::move(credentials.value()), *expired, request.remote_addr};
+  auto token = api_.issue_token(token_request);
+  if (!token) return to_response(token.error(), request.remote_addr);
+
+  Response r = json_response(200, nlohmann::json{{"token", token.value()}}.dump());
+  r.set_header("Cache-Control", "no-store");
+  r.set_header("Pragma", "no-cache");
+  return r;
+}
+
+}  // namespace jwks::http

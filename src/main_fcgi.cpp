@@ -1,0 +1,33 @@
+// jwks-fcgi: the FastCGI responder. Wires configuration, the master key, the
+// services and the router to the FastCGI loop; all logic lives in the layers.
+#include <cstdio>
+
+#include "jwks/crypto/master_key.h"
+#include "jwks/http/fastcgi_adapter.h"
+#include "jwks/http/router.h"
+#include "jwks/service/issuer.h"
+#include "jwks/service/key_factory.h"
+#include "jwks/service/settings.h"
+#include "jwks/store/schema.h"
+#include "jwks/util/log.h"
+
+int main() {
+  using namespace jwks;
+  auto settings = service::load_settings_from_environment();
+  if (!settings) {
+    util::log_error("configuration error: " + settings.error());
+    return 78;  // EX_CONFIG
+  }
+  // Fail closed: without a master key no private key can be sealed or opened.
+  auto master = crypto::MasterKey::from_environment();
+  if (!master) {
+    util::log_error("configuration error: " + crypto::describe(master.error()));
+    return 78;
+  }
+
+  service::SystemClock clock;
+  service::RsaKeyFactory factory(master.value());
+  service::Issuer issuer(settings.value(), master.value(), clock, factory);
+  http::Router router(issuer);
+  return http::serve_fastcgi(router, http::FastcgiOptions{0, settings->max_body_bytes});
+}

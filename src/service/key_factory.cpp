@@ -1,0 +1,17 @@
+#include "jwks/service/key_factory.h"
+
+#include "jwks/crypto/rsa.h"
+#include "jwks/crypto/sealed_key.h"
+#include "jwks/jose/jwk.h"
+
+#include <nlohmann/json.hpp>
+
+namespace jwks::service {
+
+NewKey RsaKeyFactory::create() {
+  crypto::PkeyPtr key = crypto::generate_rsa(bits_);
+  crypto::RsaPublicComponents pub = crypto::rsa_public_components(*key);
+  return NewKey{crypto::seal_private_key(master_, *key), "RS256", jose::rsa_public_members(pub.n, pub.e).dump()};
+}
+
+}  // namespace jwks::service

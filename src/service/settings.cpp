@@ -1,0 +1,70 @@
+#include "jwks/service/settings.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <string_view>
+
+#include "jwks/util/duration.h"
+
+namespace jwks::service {
+
+util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
+  Settings s;
+  auto get = [&](const char* name) -> std::optional<std::string_view> {
+    const char* v = env(name);
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::string_view(v);
+  };
+
+  if (auto v = get("JWKS_DB")) s.db_path = std::string(*v);
+
+  if (auto v = get("JWKS_AUTH_MODE")) {
+    if (*v == "open") s.auth_mode = AuthMode::kOpen;
+    else if (*v == "strict") s.auth_mode = AuthMode::kStrict;
+    else return util::fail(std::string("JWKS_AUTH_MODE must be 'open' or 'strict'"));
+  }
+
+  if (auto v = get("JWKS_ALLOW_EXPIRED")) {
+    if (*v == "1") s.allow_expired = true;
+    else if (*v == "0") s.allow_expired = false;
+    else return util::fail(std::string("JWKS_ALLOW_EXPIRED must be 1 or 0"));
+  }
+
+  auto duration = [&](const char* name, std::int64_t& out) -> std::optional<std::string> {
+    if (auto v = get(name)) {
+      auto d = util::parse_duration_seconds(*v);
+      if (!d || *d > 10LL * 365 * 86400)
+        return std::string(name) + " must be a positive duration of at most 10 years, e.g. 3600, 90s, 15m, 24h or 7d";
+      out = *d;
+    }
+    return std::nullopt;
+  };
+  if (auto e = duration("JWKS_KEY_LIFETIME", s.key_lifetime)) return util::fail(*e);
+  if (auto e = duration("JWKS_TOKEN_LIFETIME", s.token_lifetime)) return util::fail(*e);
+  if (s.key_lifetime < 2 * s.token_lifetime)
+    return util::fail(std::string("JWKS_KEY_LIFETIME must be at least twice JWKS_TOKEN_LIFETIME, so that a new "
+                                  "key takes over while the old one can still cover a full token lifetime"));
+
+  auto integer = [&](const char* name, std::int64_t lo, std::int64_t hi, std::int64_t& out) -> std::optional<std::string> {
+    if (auto v = get(name)) {
+      std::int64_t n = 0;
+      auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+      if (ec != std::errc{} || end != v->data() + v->size() || n < lo || n > hi)
+        return std::string(name) + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+      out = n;
+    }
+    return std::nullopt;
+  };
+  std::int64_t body = static_cast<std::int64_t>(s.max_body_bytes), busy = s.busy_timeout_ms;
+  if (auto e = integer("JWKS_MAX_BODY", 256, 1 << 20, body)) return util::fail(*e);
+  if (auto e = integer("JWKS_BUSY_TIMEOUT_MS", 0, 60000, busy)) return util::fail(*e);
+  s.max_body_bytes = static_cast<std::size_t>(body);
+  s.busy_timeout_ms = static_cast<int>(busy);
+  return s;
+}
+
+util::Result<Settings, std::string> load_settings_from_environment() {
+  return load_settings([](const char* name) { return std::getenv(name); });
+}
+
+}  // namespace jwks::service

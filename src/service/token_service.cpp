@@ -1,0 +1,45 @@
+#include "jwks/service/token_service.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "jwks/crypto/sealed_key.h"
+#include "jwks/crypto/signature.h"
+#include "jwks/jose/jws.h"
+#include "jwks/store/key_repository.h"
+
+namespace jwks::service {
+
+util::Result<std::string, ServiceError> TokenService::issue(std::string_view subject, bool expired) {
+  const std::int64_t now = clock_.now();
+  store::KeyRepository repo(db_);
+  std::optional<store::SealedKey> sealed = expired ? repo.latest_expired(now) : repo.signing_key(now + 1);
+  if (!sealed) {
+    return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key is available",
+                                   expired ? "no expired key in the store" : "no unexpired key in the store"});
+  }
+  const store::KeyRecord& rec = sealed->record;
+  if (rec.alg != "RS256") {
+    return util::fail(ServiceError{ErrorCode::kInternal, "the server could not sign the token",
+                                   "key " + std::to_string(rec.kid) + " has unsupported alg " + rec.alg});
+  }
+  auto key = crypto::open_private_key(master_, sealed->envelope);
+  if (!key) {
+    return util::fail(ServiceError{ErrorCode::kInternal, "the server could not sign the token",
+                                   "key " + std::to_string(rec.kid) + ": " + key.error()});
+  }
+
+  std::int64_t iat = now, exp = std::min(now + token_lifetime_, rec.exp);
+  if (expired) {
+    exp = rec.exp;
+    iat = exp - token_lifetime_;
+  }
+  const nlohmann::json header{{"alg", rec.alg}, {"typ", "JWT"}, {"kid", std::to_string(rec.kid)}};
+  const nlohmann::json claims{{"sub", subject}, {"iat", iat}, {"nbf", iat}, {"exp", exp}};
+  const crypto::PkeyPtr& pkey = key.value();
+  return jose::sign_compact(header.dump(), claims.dump(),
+                            [&](std::span<const std::uint8_t> input) { return crypto::sign_rs256(*pkey, input); });
+}
+
+}  // namespace jwks::service

@@ -1,0 +1,77 @@
+#include "jwks/store/key_repository.h"
+
+#include "jwks/store/statement.h"
+
+namespace jwks::store {
+namespace {
+
+constexpr const char* kSelectRecord =
+    "SELECT k.kid, k.exp, p.created_at, p.alg, p.jwk FROM keys k JOIN key_public p ON p.kid = k.kid ";
+
+KeyRecord read_record(const Statement& s) {
+  return KeyRecord{s.column_int64(0), s.column_int64(1), s.column_int64(2), s.column_text(3), s.column_text(4)};
+}
+
+std::vector<KeyRecord> read_all(Statement& s) {
+  std::vector<KeyRecord> out;
+  while (s.step()) out.push_back(read_record(s));
+  return out;
+}
+
+std::optional<SealedKey> read_sealed(Statement& s) {
+  if (!s.step()) return std::nullopt;
+  return SealedKey{read_record(s), s.column_blob(5)};
+}
+
+}  // namespace
+
+std::int64_t KeyRepository::insert(std::span<const std::uint8_t> envelope, std::int64_t exp, std::string_view alg,
+                                   std::string_view public_jwk, std::int64_t created_at) {
+  Statement key(db_, "INSERT INTO keys (key, exp) VALUES (?, ?)");
+  key.bind_blob(1, envelope).bind(2, exp).run();
+  std::int64_t kid = db_.last_insert_rowid();
+  Statement pub(db_, "INSERT INTO key_public (kid, alg, jwk, created_at) VALUES (?, ?, ?, ?)");
+  pub.bind(1, kid).bind(2, alg).bind(3, public_jwk).bind(4, created_at).run();
+  return kid;
+}
+
+std::vector<KeyRecord> KeyRepository::unexpired(std::int64_t now) const {
+  Statement s(db_, std::string(kSelectRecord) + "WHERE k.exp > ? ORDER BY k.kid");
+  s.bind(1, now);
+  return read_all(s);
+}
+
+std::vector<KeyRecord> KeyRepository::all() const {
+  Statement s(db_, std::string(kSelectRecord) + "ORDER BY k.kid");
+  return read_all(s);
+}
+
+bool KeyRepository::any_expiring_at_or_after(std::int64_t t) const {
+  Statement s(db_, "SELECT EXISTS (SELECT 1 FROM keys k JOIN key_public p ON p.kid = k.kid WHERE k.exp >= ?)");
+  s.bind(1, t).step();
+  return s.column_int64(0) != 0;
+}
+
+bool KeyRepository::any_expired(std::int64_t now) const {
+  Statement s(db_, "SELECT EXISTS (SELECT 1 FROM keys k JOIN key_public p ON p.kid = k.kid WHERE k.exp <= ?)");
+  s.bind(1, now).step();
+  return s.column_int64(0) != 0;
+}
+
+std::optional<SealedKey> KeyRepository::signing_key(std::int64_t not_before_exp) const {
+  Statement s(db_,
+              "SELECT k.kid, k.exp, p.created_at, p.alg, p.jwk, k.key FROM keys k JOIN key_public p ON p.kid = k.kid "
+              "WHERE k.exp >= ? ORDER BY k.exp DESC, k.kid DESC LIMIT 1");
+  s.bind(1, not_before_exp);
+  return read_sealed(s);
+}
+
+std::optional<SealedKey> KeyRepository::latest_expired(std::int64_t now) const {
+  Statement s(db_,
+              "SELECT k.kid, k.exp, p.created_at, p.alg, p.jwk, k.key FROM keys k JOIN key_public p ON p.kid = k.kid "
+              "WHERE k.exp <= ? ORDER BY k.exp DESC, k.kid DESC LIMIT 1");
+  s.bind(1, now);
+  return read_sealed(s);
+}
+
+}  // namespace jwks::store

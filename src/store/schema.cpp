@@ -1,0 +1,74 @@
+#include "jwks/store/schema.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "jwks/store/statement.h"
+#include "jwks/store/transaction.h"
+
+namespace jwks::store {
+namespace {
+
+// Version 1. The first three tables are the external contract: outside tools
+// read them with SELECT * into fixed structures, so their columns never change.
+// key_public holds what the JWKS needs, so publishing never decrypts a key.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE IF NOT EXISTS keys(
+    kid INTEGER PRIMARY KEY AUTOINCREMENT,
+    key BLOB NOT NULL,
+    exp INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    email TEXT UNIQUE,
+    date_registered TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    last_login TIMESTAMP);
+CREATE TABLE IF NOT EXISTS auth_logs(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_ip TEXT NOT NULL,
+    request_timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    user_id INTEGER,
+    FOREIGN KEY(user_id) REFERENCES users(id));
+CREATE TABLE IF NOT EXISTS key_public(
+    kid INTEGER PRIMARY KEY REFERENCES keys(kid) ON DELETE CASCADE,
+    alg TEXT NOT NULL,
+    jwk TEXT NOT NULL,
+    created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS keys_exp ON keys(exp);
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1};
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+}  // namespace
+
+int schema_version(const Database& db) {
+  Statement exists(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'jwks_schema_version'");
+  exists.step();
+  if (exists.column_int64(0) == 0) return 0;
+  Statement version(db, "SELECT max(version) FROM jwks_schema_version");
+  if (!version.step() || version.is_null(0)) return 0;
+  return static_cast<int>(version.column_int64(0));
+}
+
+void migrate(Database& db) {
+  if (schema_version(db) == kSchemaVersion) return;
+  Transaction tx(db, TransactionMode::kImmediate);
+  int current = schema_version(db);  // another process may have migrated meanwhile
+  if (current > kSchemaVersion) {
+    throw std::runtime_error("database schema version " + std::to_string(current) +
+                             " is newer than this build understands (" + std::to_string(kSchemaVersion) + ")");
+  }
+  if (current == kSchemaVersion) return;
+  db.exec("CREATE TABLE IF NOT EXISTS jwks_schema_version(version INTEGER NOT NULL, "
+          "applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)");
+  for (int v = current + 1; v <= kSchemaVersion; ++v) {
+    db.exec(kMigrations[v - 1]);
+    Statement record(db, "INSERT INTO jwks_schema_version (version) VALUES (?)");
+    record.bind(1, std::int64_t{v}).run();
+  }
+  tx.commit();
+}
+
+}  // namespace jwks::store

@@ -1,0 +1,23 @@
+#include "jwks/store/transaction.h"
+
+namespace jwks::store {
+
+Transaction::Transaction(Database& db, TransactionMode mode) : db_(db) {
+  db_.exec(mode == TransactionMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+Transaction::~Transaction() { rollback(); }
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  open_ = false;
+}
+
+void Transaction::rollback() noexcept {
+  if (!open_) return;
+  open_ = false;
+  // Fails harmlessly if SQLite already rolled back on its own (e.g. SQLITE_FULL).
+  sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+}  // namespace jwks::store
