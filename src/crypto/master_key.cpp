@@ -76,8 +76,11 @@ util::Result<MasterKey, MasterKeyError> MasterKey::from_secret(std::string_view 
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.remove_suffix(1);
   if (secret.empty()) return util::fail(MasterKeyError::kMissing);
 
+  // A string of hex digits is read as hex and nothing else: 32 hex digits are
+  // 16 bytes, too short, even though they are 32 characters.
   std::optional<SecureBytes> decoded = decode_hex(secret);
-  if (!decoded || decoded->size() < kMinSecretBytes) decoded = decode_base64(secret);
+  if (decoded && decoded->size() < kMinSecretBytes) return util::fail(MasterKeyError::kTooShort);
+  if (!decoded) decoded = decode_base64(secret);
   if (!decoded || decoded->size() < kMinSecretBytes) {
     decoded.emplace(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(secret.data()),
                                                   secret.size()));

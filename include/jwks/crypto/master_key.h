@@ -21,8 +21,9 @@ class MasterKey {
   // Decodes the master secret and derives the 32-byte AES key from it with
   // HKDF-SHA256 (salt "jwks-fcgi", info "jwks-fcgi key-encryption v1").
   // The secret is read as hex when it is only hex digits (even length), else
-  // as base64 / base64url when it decodes as such, else as raw bytes; in every
-  // case it must yield at least 32 bytes. Decoded secrets are wiped.
+  // as base64 / base64url when it decodes to at least 32 bytes, else as raw
+  // bytes; it must yield at least 32 bytes. A trailing newline is ignored.
+  // Decoded secrets are wiped.
   static util::Result<MasterKey, MasterKeyError> from_secret(std::string_view secret);
 
   // Reads the NOT_MY_KEY environment variable and calls from_secret.

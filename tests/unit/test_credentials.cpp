@@ -1,0 +1,113 @@
+#define BOOST_TEST_MODULE credentials
+#include <boost/test/unit_test.hpp>
+
+#include "jwks/auth/credentials.h"
+#include "jwks/util/form.h"
+
+using namespace jwks::auth;
+
+namespace {
+constexpr const char* kJson = "application/json";
+constexpr const char* kForm = "application/x-www-form-urlencoded";
+
+CredentialErrorCode error_of(std::string_view type, std::string_view body,
+                             std::optional<std::string_view> authz = std::nullopt) {
+  auto r = parse_credentials(type, body, authz);
+  BOOST_REQUIRE_MESSAGE(!r.ok(), "accepted: " << body);
+  return r.error().code;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(json_credentials) {
+  auto r = parse_credentials("application/json; charset=utf-8", R"({"username":"alice","password":"s3cret","x":1})",
+                             std::nullopt);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST((r->source == CredentialSource::kJson));
+  BOOST_TEST(*r->username == "alice");
+  BOOST_TEST(*r->password == "s3cret");
+}
+
+BOOST_AUTO_TEST_CASE(form_credentials_are_percent_decoded) {
+  auto r = parse_credentials(kForm, "username=al%C3%A9+x&password=a%26b%3Dc", std::nullopt);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST((r->source == CredentialSource::kForm));
+  BOOST_TEST(*r->username == "al\xc3\xa9 x");
+  BOOST_TEST(*r->password == "a&b=c");
+}
+
+BOOST_AUTO_TEST_CASE(basic_credentials_win_over_the_body) {
+  // "alice:pa:ss" -> the first colon separates (RFC 7617).
+  auto r = parse_credentials(kJson, R"({"username":"mallory"})", std::string_view("Basic YWxpY2U6cGE6c3M="));
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST((r->source == CredentialSource::kBasic));
+  BOOST_TEST(*r->username == "alice");
+  BOOST_TEST(*r->password == "pa:ss");
+  auto lower = parse_credentials("", "", std::string_view("basic   YWxpY2U6cGE6c3M="));
+  BOOST_REQUIRE(lower.ok());
+  BOOST_TEST(*lower->username == "alice");
+}
+
+BOOST_AUTO_TEST_CASE(no_credentials_at_all) {
+  auto r = parse_credentials("", "", std::nullopt);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST((r->source == CredentialSource::kNone));
+  BOOST_TEST(!r->username.has_value());
+  auto empty_json = parse_credentials(kJson, "{}", std::nullopt);
+  BOOST_REQUIRE(empty_json.ok());
+  BOOST_TEST(!empty_json->username.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(malformed_bodies) {
+  BOOST_TEST((error_of(kJson, "{\"username\":") == CredentialErrorCode::kMalformedBody));
+  BOOST_TEST((error_of(kJson, "not json") == CredentialErrorCode::kMalformedBody));
+  BOOST_TEST((error_of(kJson, "{\"username\":\"\xff\"}") == CredentialErrorCode::kMalformedBody));
+  BOOST_TEST((error_of(kJson, "[\"alice\"]") == CredentialErrorCode::kInvalidField));
+  BOOST_TEST((error_of(kJson, "\"alice\"") == CredentialErrorCode::kInvalidField));
+  BOOST_TEST((error_of(kJson, R"({"username":42})") == CredentialErrorCode::kInvalidField));
+  BOOST_TEST((error_of(kJson, R"({"username":"bob","password":["x"]})") == CredentialErrorCode::kInvalidField));
+  BOOST_TEST((error_of(kJson, R"({"username":null})") == CredentialErrorCode::kInvalidField));
+  BOOST_TEST((error_of(kJson, R"({"username":""})") == CredentialErrorCode::kInvalidField));
+  BOOST_TEST((error_of(kJson, R"({"username":"a\u0000b"})") == CredentialErrorCode::kInvalidField));
+  BOOST_TEST((error_of(kForm, "username=%zz") == CredentialErrorCode::kMalformedBody));
+  BOOST_TEST((error_of(kForm, "username=%4") == CredentialErrorCode::kMalformedBody));
+  BOOST_TEST((error_of(kForm, "username=%ff") == CredentialErrorCode::kInvalidField));   // not UTF-8
+  BOOST_TEST((error_of(kForm, "username=a%0Ab") == CredentialErrorCode::kInvalidField)); // control char
+  BOOST_TEST((error_of(kForm, "username=a&username=b") == CredentialErrorCode::kInvalidField));
+  BOOST_TEST((error_of("text/plain", "alice") == CredentialErrorCode::kUnsupportedMediaType));
+  BOOST_TEST((error_of("", "username=alice") == CredentialErrorCode::kUnsupportedMediaType));
+}
+
+BOOST_AUTO_TEST_CASE(length_limits) {
+  std::string long_name(kMaxUsernameBytes + 1, 'a');
+  BOOST_TEST((error_of(kJson, "{\"username\":\"" + long_name + "\"}") == CredentialErrorCode::kInvalidField));
+  std::string ok_name(kMaxUsernameBytes, 'a');
+  BOOST_TEST(parse_credentials(kJson, "{\"username\":\"" + ok_name + "\"}", std::nullopt).ok());
+  std::string long_pw(kMaxPasswordBytes + 1, 'p');
+  BOOST_TEST((error_of(kForm, "password=" + long_pw) == CredentialErrorCode::kInvalidField));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_basic) {
+  auto code = [](const char* header) { return error_of("", "", std::string_view(header)); };
+  BOOST_TEST((code("Bearer abc") == CredentialErrorCode::kMalformedAuthorization));
+  BOOST_TEST((code("Basic") == CredentialErrorCode::kMalformedAuthorization));
+  BOOST_TEST((code("Basic !!!!") == CredentialErrorCode::kMalformedAuthorization));
+  BOOST_TEST((code("Basic YWxpY2U=") == CredentialErrorCode::kMalformedAuthorization));  // "alice": no colon
+  BOOST_TEST((code("Basic OnB3") == CredentialErrorCode::kInvalidField));                // ":pw": empty username
+  // A malformed body is reported even when Basic is present.
+  BOOST_TEST((error_of(kJson, "{", std::string_view("Basic YWxpY2U6cHc=")) == CredentialErrorCode::kMalformedBody));
+}
+
+BOOST_AUTO_TEST_CASE(media_type_normalisation) {
+  BOOST_TEST(media_type(" Application/JSON ; charset=UTF-8") == "application/json");
+  BOOST_TEST(media_type("") == "");
+}
+
+BOOST_AUTO_TEST_CASE(utf8_validation) {
+  using jwks::util::is_valid_utf8;
+  BOOST_TEST(is_valid_utf8("plain"));
+  BOOST_TEST(is_valid_utf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91"));
+  BOOST_TEST(!is_valid_utf8("\xc0\xaf"));          // overlong
+  BOOST_TEST(!is_valid_utf8("\xed\xa0\x80"));      // surrogate
+  BOOST_TEST(!is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  BOOST_TEST(!is_valid_utf8("\xe2\x82"));          // truncated
+}

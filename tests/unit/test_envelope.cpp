@@ -1,0 +1,164 @@
+#define BOOST_TEST_MODULE envelope
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+#include "jwks/crypto/envelope.h"
+#include "jwks/crypto/master_key.h"
+#include "jwks/crypto/rsa.h"
+#include "jwks/crypto/sealed_key.h"
+
+using namespace jwks::crypto;
+
+namespace {
+
+const char* kHexSecret = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+MasterKey master(const char* secret = kHexSecret) {
+  auto k = MasterKey::from_secret(secret);
+  BOOST_REQUIRE(k.ok());
+  return std::move(k.value());
+}
+
+std::vector<std::uint8_t> payload() {
+  std::vector<std::uint8_t> p(200);
+  for (std::size_t i = 0; i < p.size(); ++i) p[i] = static_cast<std::uint8_t>(i * 7 + 3);
+  return p;
+}
+
+// Counts up from a start byte: makes nonces reproducible in tests.
+class CountingRandom final : public RandomSource {
+ public:
+  void fill(std::span<std::uint8_t> out) override {
+    for (auto& b : out) b = next_++;
+  }
+
+ private:
+  std::uint8_t next_ = 1;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(round_trip) {
+  MasterKey k = master();
+  auto env = seal(k, payload());
+  BOOST_TEST(env.size() == 1 + kEnvelopeNonceBytes + payload().size() + kEnvelopeTagBytes);
+  BOOST_TEST(env[0] == kEnvelopeVersion);
+  auto plain = open(k, env);
+  BOOST_REQUIRE(plain.ok());
+  BOOST_TEST(std::vector<std::uint8_t>(plain->data(), plain->data() + plain->size()) == payload(),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(empty_plaintext_round_trips) {
+  MasterKey k = master();
+  auto plain = open(k, seal(k, {}));
+  BOOST_REQUIRE(plain.ok());
+  BOOST_TEST(plain->size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(fresh_nonce_each_seal) {
+  MasterKey k = master();
+  BOOST_TEST(seal(k, payload()) != seal(k, payload()));
+}
+
+BOOST_AUTO_TEST_CASE(injected_randomness_gives_the_nonce) {
+  MasterKey k = master();
+  CountingRandom random;
+  auto env = seal(k, payload(), random);
+  for (std::size_t i = 0; i < kEnvelopeNonceBytes; ++i) BOOST_TEST(env[1 + i] == i + 1);
+  BOOST_TEST(open(k, env).ok());
+}
+
+BOOST_AUTO_TEST_CASE(every_flipped_bit_is_rejected) {
+  MasterKey k = master();
+  const auto env = seal(k, payload());
+  // Every bit of the version, nonce, ciphertext and tag.
+  for (std::size_t byte = 0; byte < env.size(); ++byte) {
+    for (int bit = 0; bit < 8; ++bit) {
+      auto bad = env;
+      bad[byte] ^= static_cast<std::uint8_t>(1u << bit);
+      auto r = open(k, bad);
+      BOOST_REQUIRE_MESSAGE(!r.ok(), "flip at byte " << byte << " bit " << bit << " accepted");
+      BOOST_TEST((r.error() == (byte == 0 ? EnvelopeError::kUnsupportedVersion : EnvelopeError::kAuthenticationFailed)));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_truncation_is_rejected) {
+  MasterKey k = master();
+  const auto env = seal(k, payload());
+  for (std::size_t len = 0; len < env.size(); ++len) {
+    std::span<const std::uint8_t> cut(env.data(), len);
+    auto r = open(k, cut);
+    BOOST_REQUIRE_MESSAGE(!r.ok(), "truncation to " << len << " accepted");
+    BOOST_TEST((r.error() == (len < 1 + kEnvelopeNonceBytes + kEnvelopeTagBytes ? EnvelopeError::kTruncated
+                                                                                 : EnvelopeError::kAuthenticationFailed)));
+  }
+  auto longer = env;
+  longer.push_back(0);
+  BOOST_TEST(!open(k, longer).ok());
+}
+
+BOOST_AUTO_TEST_CASE(wrong_master_key_is_rejected) {
+  auto env = seal(master(), payload());
+  auto r = open(master("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"), env);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST((r.error() == EnvelopeError::kAuthenticationFailed));
+  BOOST_TEST(describe(r.error()).find("NOT_MY_KEY") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(master_secret_encodings) {
+  // The same 32 bytes as hex, base64, base64url and raw give the same key.
+  const std::string raw = "0123456789abcdefghijklmnopqrstuv";
+  const std::string hex = "303132333435363738396162636465666768696a6b6c6d6e6f707172737475 76";
+  std::string hex_clean;
+  for (char c : hex) if (c != ' ') hex_clean += c;
+  const std::string b64 = "MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXY=";
+  auto a = MasterKey::from_secret(raw), b = MasterKey::from_secret(hex_clean), c = MasterKey::from_secret(b64);
+  BOOST_REQUIRE(a.ok() && b.ok() && c.ok());
+  auto env = seal(a.value(), payload());
+  BOOST_TEST(open(b.value(), env).ok());
+  BOOST_TEST(open(c.value(), env).ok());
+  // A trailing newline (a key read from a file) is ignored.
+  auto d = MasterKey::from_secret(hex_clean + "\n");
+  BOOST_REQUIRE(d.ok());
+  BOOST_TEST(open(d.value(), env).ok());
+}
+
+BOOST_AUTO_TEST_CASE(short_or_missing_master_secret_fails_closed) {
+  auto missing = MasterKey::from_secret("");
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST((missing.error() == MasterKeyError::kMissing));
+  BOOST_TEST(describe(missing.error()).find("NOT_MY_KEY") != std::string::npos);
+
+  for (const char* s : {"short", "00112233445566778899aabbccddeeff",  // 16 bytes of hex
+                        "0123456789abcdefghijklmnopqrstu"}) {          // 31 raw bytes
+    auto r = MasterKey::from_secret(s);
+    BOOST_REQUIRE_MESSAGE(!r.ok(), s);
+    BOOST_TEST((r.error() == MasterKeyError::kTooShort));
+    BOOST_TEST(describe(r.error()).find("NOT_MY_KEY") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sealed_private_key_round_trip) {
+  MasterKey k = master();
+  PkeyPtr key = generate_rsa(2048);
+  auto env = seal_private_key(k, *key);
+  // The envelope holds no PKCS#8 DER in clear.
+  SecureBytes der = export_pkcs8_der(*key);
+  BOOST_TEST((std::search(env.begin(), env.end(), der.data() + 30, der.data() + 60) == env.end()));
+  auto opened = open_private_key(k, env);
+  BOOST_REQUIRE(opened.ok());
+  BOOST_TEST(rsa_public_components(*opened.value()).n == rsa_public_components(*key).n,
+             boost::test_tools::per_element());
+  auto wrong = open_private_key(master("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"), env);
+  BOOST_REQUIRE(!wrong.ok());
+  BOOST_TEST(wrong.error().find("authentication") != std::string::npos);
+  // Authenticated garbage (a valid envelope around non-DER) is reported, not crashed on.
+  std::vector<std::uint8_t> junk(100, 0x30);
+  auto bad = open_private_key(k, seal(k, junk));
+  BOOST_REQUIRE(!bad.ok());
+  BOOST_TEST(bad.error().find("PKCS#8") != std::string::npos);
+}

@@ -1,0 +1,255 @@
+#define BOOST_TEST_MODULE key_manager
+#include <boost/test/unit_test.hpp>
+
+#include <functional>
+#include <latch>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "jwks/crypto/rsa.h"
+#include "jwks/crypto/signature.h"
+#include "jwks/jose/base64url.h"
+#include "jwks/jose/jws.h"
+#include "jwks/service/key_manager.h"
+#include "jwks/service/token_service.h"
+#include "jwks/store/key_repository.h"
+#include "jwks/store/schema.h"
+#include "jwks/store/statement.h"
+#include "temp_dir.h"
+
+using namespace jwks;
+using service::KeyManager;
+using service::KeyPolicy;
+using service::ManualClock;
+
+namespace {
+
+constexpr std::int64_t kT0 = 1'800'000'000;
+constexpr KeyPolicy kPolicy{.key_lifetime = 86400, .min_remaining = 3600, .keep_expired = true, .expired_key_age = 3600};
+
+// Makes placeholder keys quickly; the manager never looks inside them.
+class FakeFactory final : public service::KeyFactory {
+ public:
+  std::function<void()> on_create;  // runs inside create(), e.g. to let a rival win
+  int created = 0;
+  service::NewKey create() override {
+    ++created;
+    if (on_create) on_create();
+    return service::NewKey{{0x01, static_cast<std::uint8_t>(created)}, "RS256", R"({"kty":"RSA","n":"AQAB","e":"AQAB"})"};
+  }
+};
+
+std::int64_t key_count(const store::Database& db) {
+  store::Statement s(db, "SELECT count(*) FROM keys");
+  s.step();
+  return s.column_int64(0);
+}
+
+store::Database open_migrated(const std::string& path) {
+  store::Database db(path);
+  store::migrate(db);
+  return db;
+}
+
+crypto::MasterKey test_master(const char* secret = "an example master secret of 32+ bytes!") {
+  auto k = crypto::MasterKey::from_secret(secret);
+  BOOST_REQUIRE(k.ok());
+  return std::move(k.value());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(ensure_creates_a_signing_and_an_expired_key_once) {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock(kT0);
+  FakeFactory factory;
+  KeyManager km(db, clock, factory, kPolicy);
+  BOOST_TEST(km.ensure() == 2);
+  BOOST_TEST(km.ensure() == 0);
+  BOOST_TEST(factory.created == 2);
+
+  auto keys = km.list();
+  BOOST_REQUIRE_EQUAL(keys.size(), 2u);
+  int active = 0, expired = 0;
+  for (const auto& k : keys) {
+    if (k.state == service::KeyState::kActive) {
+      ++active;
+      BOOST_TEST(k.exp == kT0 + kPolicy.key_lifetime);
+    }
+    if (k.state == service::KeyState::kExpired) {
+      ++expired;
+      BOOST_TEST(k.exp == kT0 - kPolicy.expired_key_age);
+    }
+  }
+  BOOST_TEST(active == 1);
+  BOOST_TEST(expired == 1);
+}
+
+BOOST_AUTO_TEST_CASE(no_expired_key_when_expired_mode_is_off) {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock(kT0);
+  FakeFactory factory;
+  KeyPolicy policy = kPolicy;
+  policy.keep_expired = false;
+  KeyManager km(db, clock, factory, policy);
+  BOOST_TEST(km.ensure() == 1);
+  BOOST_TEST(store::KeyRepository(db).unexpired(kT0).size() == 1u);
+  BOOST_TEST(!store::KeyRepository(db).any_expired(kT0));
+}
+
+BOOST_AUTO_TEST_CASE(a_new_key_arrives_when_the_active_one_runs_short) {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock(kT0);
+  FakeFactory factory;
+  KeyManager km(db, clock, factory, kPolicy);
+  km.ensure();
+  const std::int64_t first_exp = kT0 + kPolicy.key_lifetime;
+
+  clock.set(first_exp - kPolicy.min_remaining);  // exactly enough life left
+  BOOST_TEST(km.ensure() == 0);
+  clock.advance(1);                              // one second short
+  BOOST_TEST(km.ensure() == 1);
+  auto unexpired = store::KeyRepository(db).unexpired(clock.now());
+  BOOST_TEST(unexpired.size() == 2u);            // the old key stays published until it expires
+  BOOST_TEST(store::KeyRepository(db).signing_key(clock.now() + 1)->record.exp == clock.now() + kPolicy.key_lifetime);
+
+  clock.set(first_exp);                          // the first key has now expired
+  BOOST_TEST(km.ensure() == 0);
+  BOOST_TEST(store::KeyRepository(db).unexpired(clock.now()).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(rotate_adds_a_new_active_key) {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock(kT0);
+  FakeFactory factory;
+  KeyManager km(db, clock, factory, kPolicy);
+  km.ensure();
+  clock.advance(60);
+  std::int64_t kid = km.rotate();
+  for (const auto& k : km.list())
+    BOOST_TEST((k.state == service::KeyState::kActive) == (k.kid == kid));
+}
+
+BOOST_AUTO_TEST_CASE(a_rival_that_creates_first_wins_and_we_insert_nothing) {
+  // Process A finds no key and starts generating; meanwhile process B creates
+  // one. A must re-check under the write lock and insert nothing.
+  test::TempDir dir;
+  const std::string path = dir.file("race.db");
+  store::Database db_a = open_migrated(path);
+  store::Database db_b = open_migrated(path);
+  ManualClock clock(kT0);
+  FakeFactory factory_a, factory_b;
+  KeyManager a(db_a, clock, factory_a, kPolicy), b(db_b, clock, factory_b, kPolicy);
+  int b_inserted = -1;
+  factory_a.on_create = [&] {
+    if (b_inserted < 0) b_inserted = b.ensure();
+  };
+  BOOST_TEST(a.ensure() == 0);
+  BOOST_TEST(b_inserted == 2);
+  BOOST_TEST(key_count(db_a) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_connections_create_exactly_one_signing_key) {
+  test::TempDir dir;
+  const std::string path = dir.file("threads.db");
+  open_migrated(path);
+  constexpr int kThreads = 4;
+  ManualClock clock(kT0);
+  // Every thread passes the unlocked check and generates before any inserts.
+  std::latch all_generated(kThreads);
+  std::vector<int> inserted(kThreads, -1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      store::Database db(path);
+      FakeFactory factory;
+      KeyPolicy policy = kPolicy;
+      policy.keep_expired = false;
+      factory.on_create = [&] { all_generated.arrive_and_wait(); };
+      inserted[static_cast<std::size_t>(i)] = KeyManager(db, clock, factory, policy).ensure();
+    });
+  }
+  for (auto& t : threads) t.join();
+  int total = 0;
+  for (int n : inserted) total += n;
+  BOOST_TEST(total == 1);
+  BOOST_TEST(key_count(store::Database(path)) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock(kT0);
+  crypto::MasterKey master = test_master();
+  service::RsaKeyFactory factory(master);
+  KeyManager(db, clock, factory, kPolicy).ensure();
+  service::TokenService tokens(db, master, clock, 3600);
+
+  auto token = tokens.issue("alice", false);
+  BOOST_REQUIRE(token.ok());
+  auto parts = jose::parse_compact(token.value());
+  BOOST_REQUIRE(parts.has_value());
+  auto header = nlohmann::json::parse(parts->header_json);
+  auto claims = nlohmann::json::parse(parts->payload_json);
+  BOOST_TEST(header["alg"] == "RS256");
+  BOOST_TEST(header["typ"] == "JWT");
+  auto signing = store::KeyRepository(db).signing_key(kT0 + 1);
+  BOOST_TEST(header["kid"] == std::to_string(signing->record.kid));
+  BOOST_TEST(claims["sub"] == "alice");
+  BOOST_TEST(claims["iat"] == kT0);
+  BOOST_TEST(claims["exp"] == kT0 + 3600);
+
+  // Verify with the published public key only.
+  auto jwk = nlohmann::json::parse(signing->record.public_jwk);
+  auto n = jose::base64url_decode(jwk["n"].get<std::string>());
+  auto e = jose::base64url_decode(jwk["e"].get<std::string>());
+  crypto::PkeyPtr pub = crypto::rsa_public_key(*n, *e);
+  std::span<const std::uint8_t> input(reinterpret_cast<const std::uint8_t*>(parts->signing_input.data()),
+                                      parts->signing_input.size());
+  BOOST_TEST(crypto::verify_rs256(*pub, input, parts->signature));
+
+  // Near the key's end, exp is capped at the key's own expiry.
+  clock.set(signing->record.exp - 600);
+  auto late = tokens.issue("alice", false);
+  BOOST_REQUIRE(late.ok());
+  BOOST_TEST(nlohmann::json::parse(jose::parse_compact(late.value())->payload_json)["exp"] == signing->record.exp);
+}
+
+BOOST_AUTO_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past) {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock(kT0);
+  crypto::MasterKey master = test_master();
+  service::RsaKeyFactory factory(master);
+  KeyManager(db, clock, factory, kPolicy).ensure();
+  auto token = service::TokenService(db, master, clock, 3600).issue("anonymous", true);
+  BOOST_REQUIRE(token.ok());
+  auto parts = jose::parse_compact(token.value());
+  auto header = nlohmann::json::parse(parts->header_json);
+  auto claims = nlohmann::json::parse(parts->payload_json);
+  auto expired = store::KeyRepository(db).latest_expired(kT0);
+  BOOST_TEST(header["kid"] == std::to_string(expired->record.kid));
+  BOOST_TEST(claims["exp"].get<std::int64_t>() < kT0);
+  BOOST_TEST(claims["exp"].get<std::int64_t>() <= expired->record.exp);
+  for (const auto& k : store::KeyRepository(db).unexpired(kT0)) BOOST_TEST(k.kid != expired->record.kid);
+}
+
+BOOST_AUTO_TEST_CASE(undecryptable_key_is_an_error_not_a_crash) {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock(kT0);
+  crypto::MasterKey master = test_master();
+  service::RsaKeyFactory factory(master);
+  KeyManager(db, clock, factory, kPolicy).ensure();
+
+  crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
+  auto wrong = service::TokenService(db, other, clock, 3600).issue("alice", false);
+  BOOST_REQUIRE(!wrong.ok());
+  BOOST_TEST((wrong.error().code == service::ErrorCode::kInternal));
+  BOOST_TEST(wrong.error().log_detail.find("authentication") != std::string::npos);
+  BOOST_TEST(wrong.error().description.find("authentication") == std::string::npos);
+
+  store::Statement corrupt(db, "UPDATE keys SET key = substr(key, 1, 20)");
+  corrupt.run();
+  auto truncated = service::TokenService(db, master, clock, 3600).issue("alice", false);
+  BOOST_REQUIRE(!truncated.ok());
+  BOOST_TEST(truncated.error().log_detail.find("truncated") != std::string::npos);
+}

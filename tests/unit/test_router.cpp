@@ -1,0 +1,206 @@
+#define BOOST_TEST_MODULE router
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "jwks/http/request.h"
+#include "jwks/http/router.h"
+
+using namespace jwks;
+using http::Request;
+using http::Response;
+
+namespace {
+
+// Records what the router asked for and answers as configured.
+class FakeApi final : public service::Api {
+ public:
+  std::optional<service::ServiceError> fail_with;
+  bool allow_expired = true;
+  std::optional<service::TokenRequest> last_token_request;
+  int jwks_calls = 0;
+
+  util::Result<std::string, service::ServiceError> jwks() override {
+    ++jwks_calls;
+    if (fail_with) return util::fail(*fail_with);
+    return std::string(R"({"keys":[{"kid":"1"}]})");
+  }
+  util::Result<std::string, service::ServiceError> issue_token(const service::TokenRequest& r) override {
+    last_token_request = r;
+    if (fail_with) return util::fail(*fail_with);
+    return std::string("h.p.s");
+  }
+  bool expired_tokens_allowed() const override { return allow_expired; }
+};
+
+Request request(std::string method, std::string path, std::string query = "", std::string body = "",
+                std::string content_type = "") {
+  Request r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.query = std::move(query);
+  r.body = std::move(body);
+  if (!content_type.empty()) r.headers["content-type"] = content_type;
+  r.remote_addr = "127.0.0.1";
+  return r;
+}
+
+nlohmann::json body_json(const Response& r) { return nlohmann::json::parse(r.body); }
+
+void expect_json_error(const Response& r, int status, const std::string& error) {
+  BOOST_TEST(r.status == status);
+  BOOST_TEST(r.header("Content-Type").value_or("") == "application/json");
+  auto j = body_json(r);
+  BOOST_TEST(j["error"] == error);
+  BOOST_TEST(j["error_description"].is_string());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(root_and_head) {
+  FakeApi api;
+  http::Router router(api);
+  Response get = router.handle(request("GET", "/"));
+  BOOST_TEST(get.status == 200);
+  BOOST_TEST(get.body == "JWKS Server Running!");
+  BOOST_TEST(get.header("Content-Type").value_or("").starts_with("text/plain"));
+  Response head = router.handle(request("HEAD", "/"));
+  BOOST_TEST(head.status == 200);
+  BOOST_TEST(head.body.empty());
+  BOOST_TEST(head.header("Content-Length").value_or("") == "20");
+}
+
+BOOST_AUTO_TEST_CASE(jwks_get_and_head) {
+  FakeApi api;
+  http::Router router(api);
+  Response get = router.handle(request("GET", "/.well-known/jwks.json"));
+  BOOST_TEST(get.status == 200);
+  BOOST_TEST(get.header("Content-Type").value_or("") == "application/json");
+  BOOST_TEST(body_json(get)["keys"][0]["kid"] == "1");
+  Response head = router.handle(request("HEAD", "/.well-known/jwks.json"));
+  BOOST_TEST(head.body.empty());
+  BOOST_TEST(head.header("Content-Length").value_or("") == std::to_string(get.body.size()));
+}
+
+BOOST_AUTO_TEST_CASE(auth_issues_a_token) {
+  FakeApi api;
+  http::Router router(api);
+  Response r = router.handle(request("POST", "/auth", "", R"({"username":"alice","password":"pw"})", "application/json"));
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(body_json(r)["token"] == "h.p.s");
+  BOOST_TEST(r.header("Cache-Control").value_or("") == "no-store");
+  BOOST_REQUIRE(api.last_token_request.has_value());
+  BOOST_TEST(*api.last_token_request->credentials.username == "alice");
+  BOOST_TEST(!api.last_token_request->expired);
+  BOOST_TEST(api.last_token_request->client_addr == "127.0.0.1");
+
+  // No body at all: an anonymous token request in open mode.
+  BOOST_TEST(router.handle(request("POST", "/auth")).status == 200);
+  BOOST_TEST(!api.last_token_request->credentials.username.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(expired_flag) {
+  FakeApi api;
+  http::Router router(api);
+  for (const char* q : {"expired=true", "expired=1", "expired", "x=1&expired=true"}) {
+    BOOST_TEST(router.handle(request("POST", "/auth", q)).status == 200);
+    BOOST_TEST(api.last_token_request->expired, q);
+  }
+  for (const char* q : {"", "expired=false", "expired=0", "other=true"}) {
+    BOOST_TEST(router.handle(request("POST", "/auth", q)).status == 200);
+    BOOST_TEST(!api.last_token_request->expired, q);
+  }
+  expect_json_error(router.handle(request("POST", "/auth", "expired=maybe")), 400, "invalid_request");
+  expect_json_error(router.handle(request("POST", "/auth", "expired=%zz")), 400, "invalid_request");
+}
+
+BOOST_AUTO_TEST_CASE(method_not_allowed_matrix) {
+  FakeApi api;
+  http::Router router(api);
+  for (const char* m : {"GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get"}) {
+    Response r = router.handle(request(m, "/auth"));
+    BOOST_TEST(r.status == 405, m);
+    BOOST_TEST(r.header("Allow").value_or("") == "POST");
+    if (std::string(m) != "HEAD") expect_json_error(r, 405, "method_not_allowed");
+  }
+  for (const char* path : {"/", "/.well-known/jwks.json"}) {
+    for (const char* m : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
+      Response r = router.handle(request(m, path));
+      expect_json_error(r, 405, "method_not_allowed");
+      BOOST_TEST(r.header("Allow").value_or("") == "GET, HEAD");
+    }
+  }
+  BOOST_TEST(api.jwks_calls == 0);
+  BOOST_TEST(!api.last_token_request.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_paths) {
+  FakeApi api;
+  http::Router router(api);
+  for (const char* p : {"/nope", "/auth/", "/.well-known/jwks.json/x", "/.WELL-KNOWN/jwks.json", "", "/%2e%2e/etc"})
+    expect_json_error(router.handle(request("GET", p)), 404, "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(bad_bodies) {
+  FakeApi api;
+  http::Router router(api);
+  expect_json_error(router.handle(request("POST", "/auth", "", "{", "application/json")), 400, "invalid_request");
+  expect_json_error(router.handle(request("POST", "/auth", "", R"({"username":7})", "application/json")), 400,
+                    "invalid_request");
+  expect_json_error(router.handle(request("POST", "/auth", "", "alice", "text/plain")), 415, "unsupported_media_type");
+  Request basic = request("POST", "/auth");
+  basic.headers["authorization"] = "Basic ###";
+  expect_json_error(router.handle(basic), 400, "invalid_request");
+  BOOST_TEST(!api.last_token_request.has_value());
+
+  Request big = request("POST", "/auth");
+  big.body_too_large = true;
+  expect_json_error(router.handle(big), 413, "payload_too_large");
+}
+
+BOOST_AUTO_TEST_CASE(service_errors_map_to_statuses_without_details) {
+  FakeApi api;
+  http::Router router(api);
+  api.fail_with = service::ServiceError{service::ErrorCode::kUnavailable, "the key store is unavailable",
+                                        "database is locked: /secret/path.db"};
+  Response busy = router.handle(request("GET", "/.well-known/jwks.json"));
+  expect_json_error(busy, 503, "temporarily_unavailable");
+  BOOST_TEST(busy.header("Retry-After").has_value());
+  BOOST_TEST(busy.body.find("/secret/path.db") == std::string::npos);
+
+  api.fail_with = service::ServiceError{service::ErrorCode::kInternal, "x", "key 3: authentication failed"};
+  Response internal = router.handle(request("POST", "/auth"));
+  expect_json_error(internal, 500, "server_error");
+  BOOST_TEST(internal.body.find("key 3") == std::string::npos);
+
+  api.fail_with = service::ServiceError{service::ErrorCode::kUnauthorized, "invalid username or password", ""};
+  Response unauthorized = router.handle(request("POST", "/auth"));
+  expect_json_error(unauthorized, 401, "invalid_client");
+  BOOST_TEST(unauthorized.header("WWW-Authenticate").value_or("").starts_with("Basic"));
+
+  api.fail_with = service::ServiceError{service::ErrorCode::kInvalidRequest, "expired tokens are disabled", ""};
+  expect_json_error(router.handle(request("POST", "/auth", "expired=true")), 400, "invalid_request");
+}
+
+BOOST_AUTO_TEST_CASE(request_from_fastcgi_params) {
+  const char* params[] = {"REQUEST_METHOD=POST",
+                          "REQUEST_URI=/auth?expired=true&x=a=b",
+                          "SCRIPT_NAME=/auth",
+                          "REMOTE_ADDR=127.0.0.9",
+                          "CONTENT_TYPE=application/json",
+                          "CONTENT_LENGTH=2",
+                          "HTTP_AUTHORIZATION=Basic abc",
+                          "HTTP_X_FORWARDED_FOR=10.0.0.1",
+                          "NOEQUALS",
+                          nullptr};
+  Request r = http::request_from_params(std::span<const char* const>(params, 9), "{}");
+  BOOST_TEST(r.method == "POST");
+  BOOST_TEST(r.path == "/auth");
+  BOOST_TEST(r.query == "expired=true&x=a=b");
+  BOOST_TEST(r.remote_addr == "127.0.0.9");
+  BOOST_TEST(r.header("content-type").value_or("") == "application/json");
+  BOOST_TEST(r.header("content-length").value_or("") == "2");
+  BOOST_TEST(r.header("authorization").value_or("") == "Basic abc");
+  BOOST_TEST(r.header("x-forwarded-for").value_or("") == "10.0.0.1");
+  BOOST_TEST(r.body == "{}");
+}

@@ -1,0 +1,73 @@
+#define BOOST_TEST_MODULE settings
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+
+#include "jwks/service/settings.h"
+#include "jwks/util/duration.h"
+
+using namespace jwks::service;
+
+namespace {
+
+jwks::util::Result<Settings, std::string> load(std::map<std::string, std::string> env) {
+  return load_settings([&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+}
+
+void expect_error_naming(std::map<std::string, std::string> env, const std::string& variable) {
+  auto r = load(env);
+  BOOST_REQUIRE_MESSAGE(!r.ok(), variable << " accepted");
+  BOOST_TEST(r.error().find(variable) != std::string::npos, r.error());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(defaults) {
+  auto r = load({});
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->db_path == "totally_not_my_privateKeys.db");
+  BOOST_TEST((r->auth_mode == AuthMode::kOpen));
+  BOOST_TEST(r->allow_expired);
+  BOOST_TEST(r->key_lifetime == 86400);
+  BOOST_TEST(r->token_lifetime == 3600);
+}
+
+BOOST_AUTO_TEST_CASE(explicit_values) {
+  auto r = load({{"JWKS_DB", "/var/lib/jwks/keys.db"},
+                 {"JWKS_AUTH_MODE", "strict"},
+                 {"JWKS_ALLOW_EXPIRED", "0"},
+                 {"JWKS_KEY_LIFETIME", "7d"},
+                 {"JWKS_TOKEN_LIFETIME", "15m"},
+                 {"JWKS_MAX_BODY", "4096"}});
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->db_path == "/var/lib/jwks/keys.db");
+  BOOST_TEST((r->auth_mode == AuthMode::kStrict));
+  BOOST_TEST(!r->allow_expired);
+  BOOST_TEST(r->key_lifetime == 7 * 86400);
+  BOOST_TEST(r->token_lifetime == 900);
+  BOOST_TEST(r->max_body_bytes == 4096u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_values_name_their_variable) {
+  expect_error_naming({{"JWKS_AUTH_MODE", "permissive"}}, "JWKS_AUTH_MODE");
+  expect_error_naming({{"JWKS_ALLOW_EXPIRED", "yes"}}, "JWKS_ALLOW_EXPIRED");
+  expect_error_naming({{"JWKS_KEY_LIFETIME", "-5"}}, "JWKS_KEY_LIFETIME");
+  expect_error_naming({{"JWKS_TOKEN_LIFETIME", "1w"}}, "JWKS_TOKEN_LIFETIME");
+  expect_error_naming({{"JWKS_KEY_LIFETIME", "1h"}, {"JWKS_TOKEN_LIFETIME", "1h"}}, "JWKS_KEY_LIFETIME");
+  expect_error_naming({{"JWKS_MAX_BODY", "12kb"}}, "JWKS_MAX_BODY");
+  expect_error_naming({{"JWKS_MAX_BODY", "10"}}, "JWKS_MAX_BODY");
+}
+
+BOOST_AUTO_TEST_CASE(durations) {
+  using jwks::util::parse_duration_seconds;
+  BOOST_TEST(*parse_duration_seconds("90") == 90);
+  BOOST_TEST(*parse_duration_seconds("90s") == 90);
+  BOOST_TEST(*parse_duration_seconds("15m") == 900);
+  BOOST_TEST(*parse_duration_seconds("24h") == 86400);
+  BOOST_TEST(*parse_duration_seconds("7d") == 604800);
+  for (const char* bad : {"", "s", "0", "-1", "1.5h", "10 m", "99999999999999999999d", "1e3"})
+    BOOST_TEST(!parse_duration_seconds(bad).has_value(), bad);
+}

@@ -1,0 +1,192 @@
+#define BOOST_TEST_MODULE store
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <sys/stat.h>
+
+#include <memory>
+
+#include "jwks/store/database.h"
+#include "jwks/store/key_repository.h"
+#include "jwks/store/schema.h"
+#include "jwks/store/statement.h"
+#include "jwks/store/transaction.h"
+#include "temp_dir.h"
+
+using namespace jwks::store;
+namespace data = boost::unit_test::data;
+
+namespace {
+
+// Each store test runs against a private :memory: database and an on-disk WAL file.
+struct Backend {
+  std::unique_ptr<jwks::test::TempDir> dir;
+  std::string path;
+};
+
+Backend make_backend(const std::string& kind) {
+  if (kind == "memory") return Backend{nullptr, ":memory:"};
+  auto dir = std::make_unique<jwks::test::TempDir>();
+  std::string path = dir->file("store.db");
+  return Backend{std::move(dir), path};
+}
+
+const char* kBackends[] = {"memory", "file"};
+
+struct Column {
+  std::string name, type;
+  bool notnull;
+  std::string dflt;
+  int pk;
+  bool operator==(const Column&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Column& c) {
+  return os << c.name << " " << c.type << (c.notnull ? " NOT NULL" : "") << " default(" << c.dflt << ") pk" << c.pk;
+}
+
+std::vector<Column> columns(const Database& db, const std::string& table) {
+  Statement s(db, "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?)");
+  s.bind(1, table);
+  std::vector<Column> out;
+  while (s.step())
+    out.push_back({s.column_text(0), s.column_text(1), s.column_int64(2) != 0, s.column_text(3),
+                   static_cast<int>(s.column_int64(4))});
+  return out;
+}
+
+std::int64_t count(const Database& db, const std::string& table) {
+  Statement s(db, "SELECT count(*) FROM " + table);  // table names are test constants
+  s.step();
+  return s.column_int64(0);
+}
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE(contract_tables_have_exactly_the_contract_columns, data::make(kBackends), kind) {
+  Backend b = make_backend(kind);
+  Database db(b.path);
+  migrate(db);
+
+  std::vector<Column> keys{{"kid", "INTEGER", false, "", 1}, {"key", "BLOB", true, "", 0}, {"exp", "INTEGER", true, "", 0}};
+  std::vector<Column> users{{"id", "INTEGER", false, "", 1},
+                            {"username", "TEXT", true, "", 0},
+                            {"password_hash", "TEXT", true, "", 0},
+                            {"email", "TEXT", false, "", 0},
+                            {"date_registered", "TIMESTAMP", false, "CURRENT_TIMESTAMP", 0},
+                            {"last_login", "TIMESTAMP", false, "", 0}};
+  std::vector<Column> auth_logs{{"id", "INTEGER", false, "", 1},
+                                {"request_ip", "TEXT", true, "", 0},
+                                {"request_timestamp", "TIMESTAMP", false, "CURRENT_TIMESTAMP", 0},
+                                {"user_id", "INTEGER", false, "", 0}};
+  BOOST_TEST(columns(db, "keys") == keys, boost::test_tools::per_element());
+  BOOST_TEST(columns(db, "users") == users, boost::test_tools::per_element());
+  BOOST_TEST(columns(db, "auth_logs") == auth_logs, boost::test_tools::per_element());
+
+  // auth_logs.user_id references users(id).
+  Statement fk(db, "SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('auth_logs')");
+  BOOST_REQUIRE(fk.step());
+  BOOST_TEST(fk.column_text(0) == "users");
+  BOOST_TEST(fk.column_text(1) == "user_id");
+  BOOST_TEST(fk.column_text(2) == "id");
+}
+
+BOOST_DATA_TEST_CASE(migration_is_idempotent_and_versioned, data::make(kBackends), kind) {
+  Backend b = make_backend(kind);
+  Database db(b.path);
+  BOOST_TEST(schema_version(db) == 0);
+  migrate(db);
+  BOOST_TEST(schema_version(db) == kSchemaVersion);
+  migrate(db);
+  migrate(db);
+  BOOST_TEST(count(db, "jwks_schema_version") == kSchemaVersion);
+}
+
+BOOST_AUTO_TEST_CASE(newer_schema_is_refused) {
+  Database db(":memory:");
+  migrate(db);
+  Statement(db, "INSERT INTO jwks_schema_version (version) VALUES (?)").bind(1, std::int64_t{kSchemaVersion + 1}).run();
+  BOOST_CHECK_THROW(migrate(db), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(file_database_uses_wal_and_is_private) {
+  jwks::test::TempDir dir;
+  std::string path = dir.file("private.db");
+  Database db(path);
+  Statement mode(db, "PRAGMA journal_mode");
+  BOOST_REQUIRE(mode.step());
+  BOOST_TEST(mode.column_text(0) == "wal");
+  struct stat st {};
+  BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_without_create_fails_cleanly) {
+  jwks::test::TempDir dir;
+  BOOST_CHECK_THROW(Database(dir.file("absent.db"), DatabaseOptions{100, false}), SqliteError);
+  BOOST_CHECK_THROW(Database(dir.file("no/such/dir/x.db")), SqliteError);
+}
+
+BOOST_DATA_TEST_CASE(transaction_rolls_back_unless_committed, data::make(kBackends), kind) {
+  Backend b = make_backend(kind);
+  Database db(b.path);
+  migrate(db);
+  KeyRepository repo(db);
+  const std::vector<std::uint8_t> blob{1, 2, 3};
+  {
+    Transaction tx(db, TransactionMode::kImmediate);
+    repo.insert(blob, 100, "RS256", R"({"kty":"RSA"})", 1);
+  }  // no commit
+  BOOST_TEST(count(db, "keys") == 0);
+  BOOST_TEST(count(db, "key_public") == 0);
+  {
+    Transaction tx(db, TransactionMode::kDeferred);
+    repo.insert(blob, 100, "RS256", R"({"kty":"RSA"})", 1);
+    tx.commit();
+  }
+  BOOST_TEST(count(db, "keys") == 1);
+}
+
+BOOST_DATA_TEST_CASE(key_repository_queries, data::make(kBackends), kind) {
+  Backend b = make_backend(kind);
+  Database db(b.path);
+  migrate(db);
+  KeyRepository repo(db);
+  const std::vector<std::uint8_t> env_a{0xa}, env_b{0xb}, env_c{0xc};
+  std::int64_t a = repo.insert(env_a, 1000, "RS256", "{}", 0);  // expires at 1000
+  std::int64_t b2 = repo.insert(env_b, 5000, "RS256", "{}", 0);
+  std::int64_t c = repo.insert(env_c, 3000, "RS256", "{}", 0);
+
+  // Expired means exp <= now.
+  auto at_1000 = repo.unexpired(1000);
+  BOOST_REQUIRE_EQUAL(at_1000.size(), 2u);
+  BOOST_TEST(at_1000[0].kid == b2);
+  BOOST_TEST(at_1000[1].kid == c);
+  BOOST_TEST(repo.unexpired(999).size() == 3u);
+  BOOST_TEST(repo.any_expired(1000));
+  BOOST_TEST(!repo.any_expired(999));
+  BOOST_TEST(repo.any_expiring_at_or_after(5000));
+  BOOST_TEST(!repo.any_expiring_at_or_after(5001));
+
+  auto signing = repo.signing_key(1001);
+  BOOST_REQUIRE(signing.has_value());
+  BOOST_TEST(signing->record.kid == b2);  // the latest expiry signs
+  BOOST_TEST(signing->envelope == env_b, boost::test_tools::per_element());
+  BOOST_TEST(!repo.signing_key(5001).has_value());
+
+  auto expired = repo.latest_expired(3500);
+  BOOST_REQUIRE(expired.has_value());
+  BOOST_TEST(expired->record.kid == c);
+  BOOST_TEST(!repo.latest_expired(999).has_value());
+  BOOST_TEST(repo.all().size() == 3u);
+  (void)a;
+}
+
+BOOST_AUTO_TEST_CASE(hostile_text_is_bound_not_executed) {
+  Database db(":memory:");
+  migrate(db);
+  const std::string evil = "x'); DROP TABLE keys; --";
+  KeyRepository(db).insert(std::vector<std::uint8_t>{1}, 10, evil, "{}", 0);
+  BOOST_TEST(count(db, "keys") == 1);
+  BOOST_TEST(KeyRepository(db).all().at(0).alg == evil);
+}
