@@ -69,15 +69,20 @@ int main(int argc, char** argv) {
     return 78;
   }
   try {
-    store::Database db(settings->db_path, store::DatabaseOptions{settings->busy_timeout_ms, command == "init"});
-    store::migrate(db);
-    if (command == "list") return list_keys(db, settings.value());
-
+    if (command == "list") {
+      store::Database db(settings->db_path, store::DatabaseOptions{settings->busy_timeout_ms, false});
+      store::migrate(db);
+      return list_keys(db, settings.value());
+    }
+    // Fail closed before touching the database: without the master key no
+    // key can be sealed.
     auto master = crypto::MasterKey::from_environment();
     if (!master) {
       std::fprintf(stderr, "jwksctl: %s\n", crypto::describe(master.error()).c_str());
       return 78;
     }
+    store::Database db(settings->db_path, store::DatabaseOptions{settings->busy_timeout_ms, command == "init"});
+    store::migrate(db);
     service::SystemClock clock;
     service::RsaKeyFactory factory(master.value());
     service::KeyManager manager(db, clock, factory, service::key_policy(settings.value()));
