@@ -85,7 +85,7 @@ Parsed from_basic(std::string_view header) {
   std::string_view token = header.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  auto decoded = util::base64_decode(token, {.accept_url_alphabet = false, .require_padding = false});
+  auto decoded = util::base64_decode(token, {util::Base64Alphabet::kStandard, util::Base64Padding::kOptional, false});
   if (!decoded || decoded->empty()) return bad("HTTP Basic credentials are not valid base64");
   std::string text(decoded->begin(), decoded->end());
   crypto::cleanse(decoded->data(), decoded->size());

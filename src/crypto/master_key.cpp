@@ -12,18 +12,11 @@
 namespace jwks::crypto {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::optional<SecureBytes> decode_hex(std::string_view s) {
   if (s.empty() || s.size() % 2 != 0) return std::nullopt;
   SecureBytes out(s.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+    int hi = util::hex_digit_value(s[2 * i]), lo = util::hex_digit_value(s[2 * i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out.data()[i] = static_cast<std::uint8_t>(hi * 16 + lo);
   }
@@ -31,7 +24,7 @@ std::optional<SecureBytes> decode_hex(std::string_view s) {
 }
 
 std::optional<SecureBytes> decode_base64(std::string_view s) {
-  auto bytes = util::base64_decode(s, {.accept_url_alphabet = true, .require_padding = false});
+  auto bytes = util::base64_decode(s, {util::Base64Alphabet::kEither, util::Base64Padding::kOptional, false});
   if (!bytes) return std::nullopt;
   SecureBytes out(*bytes);
   cleanse(bytes->data(), bytes->size());

@@ -59,18 +59,17 @@ bool KeyRepository::any_expired(std::int64_t now) const {
 }
 
 std::optional<SealedKey> KeyRepository::signing_key(std::int64_t not_before_exp) const {
-  Statement s(db_,
-              "SELECT k.kid, k.exp, p.created_at, p.alg, p.jwk, k.key FROM keys k JOIN key_public p ON p.kid = k.kid "
-              "WHERE k.exp >= ? ORDER BY k.exp DESC, k.kid DESC LIMIT 1");
-  s.bind(1, not_before_exp);
-  return read_sealed(s);
+  return latest_sealed("k.exp >= ?", not_before_exp);
 }
 
 std::optional<SealedKey> KeyRepository::latest_expired(std::int64_t now) const {
-  Statement s(db_,
-              "SELECT k.kid, k.exp, p.created_at, p.alg, p.jwk, k.key FROM keys k JOIN key_public p ON p.kid = k.kid "
-              "WHERE k.exp <= ? ORDER BY k.exp DESC, k.kid DESC LIMIT 1");
-  s.bind(1, now);
+  return latest_sealed("k.exp <= ?", now);
+}
+
+std::optional<SealedKey> KeyRepository::latest_sealed(std::string_view condition, std::int64_t bound) const {
+  Statement s(db_, "SELECT k.kid, k.exp, p.created_at, p.alg, p.jwk, k.key FROM keys k JOIN key_public p ON p.kid = k.kid "
+                   "WHERE " + std::string(condition) + " ORDER BY k.exp DESC, k.kid DESC LIMIT 1");
+  s.bind(1, bound);
   return read_sealed(s);
 }
 

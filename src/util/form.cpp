@@ -2,15 +2,10 @@
 
 #include <cstdint>
 
+#include "jwks/util/base64.h"
+
 namespace jwks::util {
 namespace {
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::optional<std::string> decode_component(std::string_view in) {
   std::string out;
@@ -21,7 +16,7 @@ std::optional<std::string> decode_component(std::string_view in) {
       out += ' ';
     } else if (c == '%') {
       if (i + 2 >= in.size()) return std::nullopt;
-      int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+      int hi = hex_digit_value(in[i + 1]), lo = hex_digit_value(in[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       out += static_cast<char>(hi * 16 + lo);
       i += 2;

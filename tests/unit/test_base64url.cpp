@@ -61,9 +61,14 @@ BOOST_AUTO_TEST_CASE(all_byte_values_round_trip) {
 BOOST_AUTO_TEST_CASE(standard_base64_options) {
   using jwks::util::base64_decode;
   BOOST_TEST(!base64_decode("Zg").has_value());  // padding required by default
-  BOOST_TEST(base64_decode("Zg", {.accept_url_alphabet = false, .require_padding = false}).has_value());
+  using jwks::util::Base64Alphabet;
+  using jwks::util::Base64Padding;
+  BOOST_TEST(base64_decode("Zg", {Base64Alphabet::kStandard, Base64Padding::kOptional, false}).has_value());
   BOOST_TEST(!base64_decode("A-z_4ME=").has_value());
-  BOOST_TEST(base64_decode("A-z_4ME", {.accept_url_alphabet = true, .require_padding = false}).has_value());
+  BOOST_TEST(base64_decode("A-z_4ME", {Base64Alphabet::kEither, Base64Padding::kOptional, false}).has_value());
+  BOOST_TEST(!base64_decode("Zg==", {Base64Alphabet::kStandard, Base64Padding::kForbidden, false}).has_value());
+  BOOST_TEST(!base64_decode("Zh==", {Base64Alphabet::kStandard, Base64Padding::kRequired, true}).has_value());
+  BOOST_TEST(base64_decode("Zh==").has_value());  // lenient about unused bits unless asked
   BOOST_TEST(!base64_decode("Zg=a").has_value());
   BOOST_TEST(!base64_decode("Z===").has_value());
 }

@@ -53,6 +53,10 @@ class KeyRepository {
   std::optional<SealedKey> latest_expired(std::int64_t now) const;
 
  private:
+  // The key with the latest exp among those matching `condition` (a constant
+  // SQL fragment with one parameter, bound to `bound`).
+  std::optional<SealedKey> latest_sealed(std::string_view condition, std::int64_t bound) const;
+
   Database& db_;
 };
 
