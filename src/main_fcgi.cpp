@@ -28,6 +28,6 @@ int main() {
   service::SystemClock clock;
   service::RsaKeyFactory factory(master.value());
   service::Issuer issuer(settings.value(), master.value(), clock, factory);
-  http::Router router(issuer);
+  http::Router router(issuer, settings->trusted_proxies);
   return http::serve_fastcgi(router, http::FastcgiOptions{0, settings->max_body_bytes});
 }

@@ -22,14 +22,6 @@ bool has_control_chars(std::string_view s) {
   return false;
 }
 
-std::optional<CredentialError> check_username(const std::string& u) {
-  if (u.empty()) return invalid("username must not be empty");
-  if (u.size() > kMaxUsernameBytes) return invalid("username is longer than 256 bytes");
-  if (!util::is_valid_utf8(u)) return invalid("username is not valid UTF-8");
-  if (has_control_chars(u)) return invalid("username contains control characters");
-  return std::nullopt;
-}
-
 std::optional<CredentialError> check_password(const std::string& p) {
   if (p.size() > kMaxPasswordBytes) return invalid("password is longer than 1024 bytes");
   if (!util::is_valid_utf8(p)) return invalid("password is not valid UTF-8");
@@ -38,7 +30,7 @@ std::optional<CredentialError> check_password(const std::string& p) {
 
 std::optional<CredentialError> check(const Credentials& c) {
   if (c.username) {
-    if (auto e = check_username(*c.username)) return e;
+    if (auto e = validate_username(*c.username)) return e;
   }
   if (c.password) {
     if (auto e = check_password(*c.password)) return e;
@@ -100,6 +92,14 @@ Parsed from_basic(std::string_view header) {
 }
 
 }  // namespace
+
+std::optional<CredentialError> validate_username(std::string_view u) {
+  if (u.empty()) return invalid("username must not be empty");
+  if (u.size() > kMaxUsernameBytes) return invalid("username is longer than 256 bytes");
+  if (!util::is_valid_utf8(u)) return invalid("username is not valid UTF-8");
+  if (has_control_chars(u)) return invalid("username contains control characters");
+  return std::nullopt;
+}
 
 std::string media_type(std::string_view content_type) {
   std::string_view t = content_type.substr(0, content_type.find(';'));

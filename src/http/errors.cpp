@@ -26,6 +26,13 @@ Response to_response(const service::ServiceError& e, std::string_view client_add
       r.set_header("WWW-Authenticate", "Basic realm=\"jwks-fcgi\", charset=\"UTF-8\"");
       return r;
     }
+    case ErrorCode::kConflict:
+      return error_response(409, "conflict", e.description);
+    case ErrorCode::kRateLimited: {
+      Response r = error_response(429, "rate_limited", e.description);
+      r.set_header("Retry-After", std::to_string(e.retry_after_seconds > 0 ? e.retry_after_seconds : 1));
+      return r;
+    }
     case ErrorCode::kUnavailable:
       util::log_error(std::string("503 for ") + std::string(client_addr) + ": " + e.log_detail);
       {

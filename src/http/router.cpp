@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jwks/auth/registration.h"
+#include "jwks/http/client_address.h"
 #include "jwks/http/errors.h"
 #include "jwks/util/form.h"
 #include "jwks/util/log.h"
@@ -19,6 +21,7 @@ constexpr Route kRoutes[] = {
     {"/", "GET, HEAD", true},
     {"/.well-known/jwks.json", "GET, HEAD", true},
     {"/auth", "POST", false},
+    {"/register", "POST", false},
 };
 
 Response json_response(int status, std::string body) {
@@ -64,7 +67,8 @@ Response Router::handle(const Request& request) const {
   try {
     if (route->path == "/") response = root();
     else if (route->path == "/.well-known/jwks.json") response = jwks(request);
-    else response = auth(request);
+    else if (route->path == "/auth") response = auth(request);
+    else response = register_user(request);
   } catch (const std::exception& e) {
     // The services report failures as values; this is a last line of defence.
     util::log_error(std::string("unhandled exception: ") + e.what());
@@ -98,13 +102,25 @@ Response Router::auth(const Request& request) const {
                                              request.header("authorization"));
   if (!credentials) return to_response(credentials.error());
 
-  service::TokenRequest token_request{std::move(credentials.value()), *expired, request.remote_addr};
+  const std::string client = client_address(request, trusted_proxies_);
+  service::TokenRequest token_request{std::move(credentials.value()), *expired, client};
   auto token = api_.issue_token(token_request);
-  if (!token) return to_response(token.error(), request.remote_addr);
+  if (!token) return to_response(token.error(), client);
 
   Response r = json_response(200, nlohmann::json{{"token", token.value()}}.dump());
   r.set_header("Cache-Control", "no-store");
   r.set_header("Pragma", "no-cache");
+  return r;
+}
+
+Response Router::register_user(const Request& request) const {
+  auto registration = auth::parse_registration(request.header("content-type").value_or(""), request.body);
+  if (!registration) return to_response(registration.error());
+  const std::string client = client_address(request, trusted_proxies_);
+  auto password = api_.register_user(service::RegisterRequest{std::move(registration.value()), client});
+  if (!password) return to_response(password.error(), client);
+  Response r = json_response(201, nlohmann::json{{"password", password.value()}}.dump());
+  r.set_header("Cache-Control", "no-store");
   return r;
 }
 

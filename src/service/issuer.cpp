@@ -2,7 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jwks/auth/uuid.h"
 #include "jwks/crypto/handle.h"
+#include "jwks/crypto/secure_bytes.h"
+#include "jwks/service/authenticator.h"
+#include "jwks/store/rate_table.h"
+#include "jwks/store/user_repository.h"
+#include "jwks/util/log.h"
 #include "jwks/jose/jwk.h"
 #include "jwks/store/key_repository.h"
 #include "jwks/store/schema.h"
@@ -38,13 +44,13 @@ KeyPolicy key_policy(const Settings& s) {
 store::Database Issuer::open_store() {
   store::Database db(settings_.db_path, store::DatabaseOptions{settings_.busy_timeout_ms, true});
   store::migrate(db);
-  KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
   return db;
 }
 
 util::Result<std::string, ServiceError> Issuer::jwks() {
   return guarded("jwks", [&]() -> util::Result<std::string, ServiceError> {
     store::Database db = open_store();
+    KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
     nlohmann::json keys = nlohmann::json::array();
     for (const store::KeyRecord& r : store::KeyRepository(db).unexpired(clock_.now())) {
       keys.push_back(jose::publishable_jwk(nlohmann::json::parse(r.public_jwk), std::to_string(r.kid), r.alg));
@@ -58,14 +64,46 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
     return util::fail(ServiceError{ErrorCode::kInvalidRequest, "expired tokens are disabled on this server",
                                    "expired token refused: JWKS_ALLOW_EXPIRED=0"});
   }
-  if (settings_.auth_mode == AuthMode::kStrict) {
-    return util::fail(ServiceError{ErrorCode::kUnauthorized, "invalid username or password",
-                                   "strict mode: no registered user could be verified"});
-  }
   return guarded("auth", [&]() -> util::Result<std::string, ServiceError> {
     store::Database db = open_store();
-    const std::string subject = request.credentials.username.value_or("anonymous");
-    return TokenService(db, master_, clock_, settings_.token_lifetime).issue(subject, request.expired);
+    const auth::RateLimit& limit = settings_.rate_limit;
+    store::RateDecision rate =
+        store::RateTable(db).acquire(request.client_addr, clock_.now_ms(), limit.window_ms, limit.requests);
+    if (!rate.allowed) {
+      return util::fail(ServiceError{ErrorCode::kRateLimited, "too many token requests; retry later", "",
+                                     auth::retry_after_seconds(rate.retry_after_ms)});
+    }
+    auto principal = Authenticator(db, settings_.auth_mode, password_params_)
+                         .authenticate(request.credentials, request.client_addr);
+    if (!principal) return util::fail(principal.error());
+
+    KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
+    auto token = TokenService(db, master_, clock_, settings_.token_lifetime).issue(principal->subject, request.expired);
+    if (token && principal->user_id) {
+      std::optional<std::string_view> rehashed;
+      if (principal->rehashed) rehashed = *principal->rehashed;
+      store::UserRepository(db).record_login(*principal->user_id, request.client_addr, rehashed);
+    }
+    return token;
+  });
+}
+
+util::Result<std::string, ServiceError> Issuer::register_user(const RegisterRequest& request) {
+  return guarded("register", [&]() -> util::Result<std::string, ServiceError> {
+    // The Argon2 work happens before the database is even opened.
+    std::string password = auth::uuid_v4();
+    const std::string hash = auth::hash_password(password, password_params_);
+    store::Database db = open_store();
+    const auth::Registration& r = request.registration;
+    auto id = store::UserRepository(db).insert(r.username, hash, r.email);
+    if (!id) {
+      crypto::cleanse(password.data(), password.size());
+      bool username = id.error() == store::UserConflict::kUsername;
+      return util::fail(ServiceError{ErrorCode::kConflict,
+                                     username ? "username is already taken" : "email is already registered", ""});
+    }
+    util::log_info("registered user " + std::to_string(id.value()) + " from " + request.client_addr);
+    return password;
   });
 }
 

@@ -1,5 +1,8 @@
 #include "jwks/service/settings.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <string_view>
@@ -58,6 +61,28 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
   std::int64_t body = static_cast<std::int64_t>(s.max_body_bytes), busy = s.busy_timeout_ms;
   if (auto e = integer("JWKS_MAX_BODY", 256, 1 << 20, body)) return util::fail(*e);
   if (auto e = integer("JWKS_BUSY_TIMEOUT_MS", 0, 60000, busy)) return util::fail(*e);
+  if (auto v = get("JWKS_RATE_LIMIT")) {
+    auto limit = auth::parse_rate_limit(*v);
+    if (!limit)
+      return util::fail(std::string("JWKS_RATE_LIMIT must be N/W: at most N /auth requests per client address in "
+                                    "any window of W (1s to 24h), e.g. 10/1s or 5/60s"));
+    s.rate_limit = *limit;
+  }
+  if (auto v = get("JWKS_TRUSTED_PROXIES")) {
+    std::string_view list = *v;
+    while (!list.empty()) {
+      std::size_t sep = list.find_first_of(", ");
+      std::string_view item = list.substr(0, sep);
+      list = sep == std::string_view::npos ? std::string_view{} : list.substr(sep + 1);
+      if (item.empty()) continue;
+      std::string ip(item);
+      unsigned char buf[sizeof(in6_addr)];
+      if (inet_pton(AF_INET, ip.c_str(), buf) != 1 && inet_pton(AF_INET6, ip.c_str(), buf) != 1)
+        return util::fail("JWKS_TRUSTED_PROXIES must list IP addresses separated by commas; '" + ip +
+                          "' is not one");
+      s.trusted_proxies.push_back(std::move(ip));
+    }
+  }
   s.max_body_bytes = static_cast<std::size_t>(body);
   s.busy_timeout_ms = static_cast<int>(busy);
   return s;

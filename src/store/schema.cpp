@@ -38,7 +38,19 @@ CREATE TABLE IF NOT EXISTS key_public(
 CREATE INDEX IF NOT EXISTS keys_exp ON keys(exp);
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1};
+// Version 2: the /auth rate limit's sliding-window log (one row per counted
+// request, pruned as it leaves the window), and case-insensitive uniqueness
+// of e-mail addresses (an index, so the users table keeps its columns).
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE IF NOT EXISTS rate_events(
+    addr TEXT NOT NULL,
+    at_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS rate_events_addr ON rate_events(addr, at_ms);
+CREATE INDEX IF NOT EXISTS rate_events_at ON rate_events(at_ms);
+CREATE UNIQUE INDEX IF NOT EXISTS users_email_nocase ON users(lower(email));
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

@@ -30,7 +30,13 @@ class FakeApi final : public service::Api {
     if (fail_with) return util::fail(*fail_with);
     return std::string("h.p.s");
   }
+  util::Result<std::string, service::ServiceError> register_user(const service::RegisterRequest& r) override {
+    last_register_request = r;
+    if (fail_with) return util::fail(*fail_with);
+    return std::string("0b7e8a2c-1f4d-4c3b-9a6e-2d5f8c9b1a70");
+  }
   bool expired_tokens_allowed() const override { return allow_expired; }
+  std::optional<service::RegisterRequest> last_register_request;
 };
 
 Request request(std::string method, std::string path, std::string query = "", std::string body = "",
@@ -123,6 +129,11 @@ BOOST_AUTO_TEST_CASE(method_not_allowed_matrix) {
     BOOST_TEST(r.header("Allow").value_or("") == "POST");
     if (std::string(m) != "HEAD") expect_json_error(r, 405, "method_not_allowed");
   }
+  for (const char* m : {"GET", "PUT", "DELETE", "HEAD"}) {
+    Response r = router.handle(request(m, "/register"));
+    BOOST_TEST(r.status == 405, m);
+    BOOST_TEST(r.header("Allow").value_or("") == "POST");
+  }
   for (const char* path : {"/", "/.well-known/jwks.json"}) {
     for (const char* m : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
       Response r = router.handle(request(m, path));
@@ -203,4 +214,64 @@ BOOST_AUTO_TEST_CASE(request_from_fastcgi_params) {
   BOOST_TEST(r.header("authorization").value_or("") == "Basic abc");
   BOOST_TEST(r.header("x-forwarded-for").value_or("") == "10.0.0.1");
   BOOST_TEST(r.body == "{}");
+}
+
+BOOST_AUTO_TEST_CASE(register_returns_201_with_the_password) {
+  FakeApi api;
+  http::Router router(api);
+  Response r = router.handle(
+      request("POST", "/register", "", R"({"username":"alice","email":"alice@example.com"})", "application/json"));
+  BOOST_TEST(r.status == 201);
+  BOOST_TEST(body_json(r)["password"] == "0b7e8a2c-1f4d-4c3b-9a6e-2d5f8c9b1a70");
+  BOOST_TEST(r.header("Cache-Control").value_or("") == "no-store");
+  BOOST_REQUIRE(api.last_register_request.has_value());
+  BOOST_TEST(api.last_register_request->registration.username == "alice");
+  BOOST_TEST(api.last_register_request->registration.email == "alice@example.com");
+}
+
+BOOST_AUTO_TEST_CASE(register_rejects_malformed_input) {
+  FakeApi api;
+  http::Router router(api);
+  auto reg = [&](const std::string& body, const std::string& type = "application/json") {
+    return router.handle(request("POST", "/register", "", body, type));
+  };
+  for (const char* body : {"", "{", "[]", "\"alice\"", R"({"username":"alice"})", R"({"email":"a@b.co"})",
+                           R"({"username":1,"email":"a@b.co"})", R"({"username":"alice","email":null})",
+                           R"({"username":"","email":"a@b.co"})", R"({"username":"alice","email":"not-an-email"})",
+                           R"({"username":"alice","email":"a@b"})", R"({"username":"alice","email":"a b@c.com"})",
+                           R"({"username":"al\nice","email":"a@b.co"})"})
+    expect_json_error(reg(body), 400, "invalid_request");
+  expect_json_error(reg("username=alice&email=a@b.co", "application/x-www-form-urlencoded"), 415,
+                    "unsupported_media_type");
+  BOOST_TEST(!api.last_register_request.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(conflict_and_rate_limit_statuses) {
+  FakeApi api;
+  http::Router router(api);
+  api.fail_with = service::ServiceError{service::ErrorCode::kConflict, "username is already taken", ""};
+  expect_json_error(router.handle(request("POST", "/register", "", R"({"username":"a","email":"a@b.co"})",
+                                          "application/json")),
+                    409, "conflict");
+  api.fail_with = service::ServiceError{service::ErrorCode::kRateLimited, "too many", "", 3};
+  Response r = router.handle(request("POST", "/auth"));
+  expect_json_error(r, 429, "rate_limited");
+  BOOST_TEST(r.header("Retry-After").value_or("") == "3");
+}
+
+BOOST_AUTO_TEST_CASE(forwarded_for_is_believed_only_from_trusted_proxies) {
+  FakeApi api;
+  Request r = request("POST", "/auth");
+  r.headers["x-forwarded-for"] = "203.0.113.7, 10.0.0.2";
+  http::Router untrusting(api);
+  untrusting.handle(r);
+  BOOST_TEST(api.last_token_request->client_addr == "127.0.0.1");
+
+  http::Router trusting(api, {"127.0.0.1", "10.0.0.2"});
+  trusting.handle(r);
+  BOOST_TEST(api.last_token_request->client_addr == "203.0.113.7");  // right-most untrusted hop
+
+  r.headers["x-forwarded-for"] = "garbage, 10.0.0.2";
+  trusting.handle(r);
+  BOOST_TEST(api.last_token_request->client_addr == "127.0.0.1");
 }

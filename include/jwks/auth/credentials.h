@@ -40,6 +40,10 @@ struct CredentialError {
 util::Result<Credentials, CredentialError> parse_credentials(std::string_view content_type, std::string_view body,
                                                              std::optional<std::string_view> authorization);
 
+// Checks a username: 1..256 bytes of UTF-8 without control characters.
+// Returns the error, or nullopt when it is acceptable.
+std::optional<CredentialError> validate_username(std::string_view username);
+
 // Lower-cased media type without parameters: "Application/JSON; charset=x" -> "application/json".
 std::string media_type(std::string_view content_type);
 

@@ -2,6 +2,9 @@
 // No sockets, no FastCGI: everything here is testable with plain values.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "jwks/http/request.h"
 #include "jwks/service/api.h"
 
@@ -9,8 +12,10 @@ namespace jwks::http {
 
 class Router {
  public:
-  // `api` must outlive the router.
-  explicit Router(service::Api& api) : api_(api) {}
+  // `api` must outlive the router. X-Forwarded-For is believed only from
+  // `trusted_proxies` (see client_address.h).
+  explicit Router(service::Api& api, std::vector<std::string> trusted_proxies = {})
+      : api_(api), trusted_proxies_(std::move(trusted_proxies)) {}
 
   // Routes on the path (unknown: 404), then the method (wrong: 405 with
   // Allow), then the body size (413), then the handler. HEAD is answered like
@@ -21,8 +26,10 @@ class Router {
   Response root() const;
   Response jwks(const Request& request) const;
   Response auth(const Request& request) const;
+  Response register_user(const Request& request) const;
 
   service::Api& api_;
+  std::vector<std::string> trusted_proxies_;
 };
 
 }  // namespace jwks::http

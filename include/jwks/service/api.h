@@ -6,6 +6,7 @@
 #include <string>
 
 #include "jwks/auth/credentials.h"
+#include "jwks/auth/registration.h"
 #include "jwks/service/errors.h"
 #include "jwks/util/result.h"
 
@@ -14,7 +15,12 @@ namespace jwks::service {
 struct TokenRequest {
   auth::Credentials credentials;
   bool expired = false;     // ?expired=true
-  std::string client_addr;  // for logs
+  std::string client_addr;  // for the rate limit, auth_logs and the error log
+};
+
+struct RegisterRequest {
+  auth::Registration registration;
+  std::string client_addr;
 };
 
 class Api {
@@ -24,6 +30,9 @@ class Api {
   virtual util::Result<std::string, ServiceError> jwks() = 0;
   // A signed JWT for the request.
   virtual util::Result<std::string, ServiceError> issue_token(const TokenRequest& request) = 0;
+  // Registers a user with a generated password; returns that password, the
+  // only time it exists outside its Argon2id hash.
+  virtual util::Result<std::string, ServiceError> register_user(const RegisterRequest& request) = 0;
   // Whether ?expired=true is allowed (JWKS_ALLOW_EXPIRED).
   virtual bool expired_tokens_allowed() const = 0;
 };

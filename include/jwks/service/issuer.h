@@ -2,6 +2,7 @@
 // its schema and keys up to date, does its work and closes it again.
 #pragma once
 
+#include "jwks/auth/password.h"
 #include "jwks/crypto/master_key.h"
 #include "jwks/service/api.h"
 #include "jwks/service/clock.h"
@@ -18,22 +19,31 @@ KeyPolicy key_policy(const Settings& settings);
 class Issuer final : public Api {
  public:
   // References must outlive the issuer.
-  Issuer(Settings settings, const crypto::MasterKey& master, const Clock& clock, KeyFactory& factory)
-      : settings_(std::move(settings)), master_(master), clock_(clock), factory_(factory) {}
+  Issuer(Settings settings, const crypto::MasterKey& master, const Clock& clock, KeyFactory& factory,
+         auth::Argon2Params password_params = {})
+      : settings_(std::move(settings)),
+        master_(master),
+        clock_(clock),
+        factory_(factory),
+        password_params_(password_params) {}
 
   util::Result<std::string, ServiceError> jwks() override;
+  // Order: expired-mode check, rate limit (before any password work; a
+  // refused request is not counted), authentication, signing, then the
+  // login record (last_login, rehash, auth_logs) for a registered user.
   util::Result<std::string, ServiceError> issue_token(const TokenRequest& request) override;
+  util::Result<std::string, ServiceError> register_user(const RegisterRequest& request) override;
   bool expired_tokens_allowed() const override { return settings_.allow_expired; }
 
  private:
-  // Opens and migrates the store and ensures its keys; exceptions become
-  // ServiceErrors in the callers.
+  // Opens and migrates the store; exceptions become ServiceErrors in callers.
   store::Database open_store();
 
   Settings settings_;
   const crypto::MasterKey& master_;
   const Clock& clock_;
   KeyFactory& factory_;
+  auth::Argon2Params password_params_;
 };
 
 }  // namespace jwks::service

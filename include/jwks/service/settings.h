@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "jwks/auth/rate_limit.h"
 
 #include "jwks/util/result.h"
 
@@ -19,6 +22,8 @@ struct Settings {
   std::int64_t token_lifetime = 3600;                     // JWKS_TOKEN_LIFETIME, seconds
   std::size_t max_body_bytes = 16 * 1024;                 // JWKS_MAX_BODY
   int busy_timeout_ms = 5000;                             // JWKS_BUSY_TIMEOUT_MS
+  auth::RateLimit rate_limit;                             // JWKS_RATE_LIMIT, "10/1s"
+  std::vector<std::string> trusted_proxies;               // JWKS_TRUSTED_PROXIES: IP literals
 };
 
 // Looks up an environment variable; nullptr when unset. Injected for tests.

@@ -1,0 +1,45 @@
+// Registered users (the contract's `users` table) and their successful
+// logins (`auth_logs`).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "jwks/store/database.h"
+#include "jwks/util/result.h"
+
+namespace jwks::store {
+
+struct UserRecord {
+  std::int64_t id = 0;
+  std::string username;
+  std::string password_hash;  // PHC string
+};
+
+enum class UserConflict { kUsername, kEmail };
+
+class UserRepository {
+ public:
+  explicit UserRepository(Database& db) : db_(db) {}
+
+  // Inserts a user; date_registered is filled by the database. A taken
+  // username or e-mail (UNIQUE constraints, e-mail compared case-insensitively)
+  // is reported as a value, decided by the database so concurrent inserts of
+  // one name give exactly one success. Other failures throw SqliteError.
+  util::Result<std::int64_t, UserConflict> insert(std::string_view username, std::string_view password_hash,
+                                                  std::string_view email);
+
+  std::optional<UserRecord> find_by_username(std::string_view username) const;
+
+  // In one transaction: sets last_login to CURRENT_TIMESTAMP, replaces the
+  // password hash when `rehashed` is given, and appends an auth_logs row
+  // (client address, CURRENT_TIMESTAMP, user id). Throws SqliteError.
+  void record_login(std::int64_t user_id, std::string_view client_addr, std::optional<std::string_view> rehashed);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace jwks::store

@@ -1,0 +1,45 @@
+#include "jwks/service/authenticator.h"
+
+#include "jwks/store/user_repository.h"
+#include "jwks/util/log.h"
+
+namespace jwks::service {
+namespace {
+
+ServiceError refuse(std::string_view addr, std::string_view username, std::string_view reason) {
+  util::log_warning("auth failure from " + std::string(addr) + " user '" + std::string(username) +
+                    "': " + std::string(reason));
+  return ServiceError{ErrorCode::kUnauthorized, "invalid username or password", std::string(reason)};
+}
+
+}  // namespace
+
+util::Result<Principal, ServiceError> Authenticator::authenticate(const auth::Credentials& credentials,
+                                                                  std::string_view client_addr) const {
+  if (!credentials.username) {
+    if (mode_ == AuthMode::kStrict) return util::fail(refuse(client_addr, "", "no credentials (strict mode)"));
+    return Principal{"anonymous", std::nullopt, std::nullopt};
+  }
+  const std::string& username = *credentials.username;
+  const std::string password = credentials.password.value_or("");
+
+  std::optional<store::UserRecord> user = store::UserRepository(db_).find_by_username(username);
+  if (!user) {
+    if (mode_ == AuthMode::kOpen) return Principal{username, std::nullopt, std::nullopt};
+    auth::burn_verification(password, params_);
+    return util::fail(refuse(client_addr, username, "unknown user (strict mode)"));
+  }
+  if (!credentials.password) return util::fail(refuse(client_addr, username, "no password given"));
+
+  auth::Verification v = auth::verify_password(user->password_hash, password, params_);
+  if (v.malformed) {
+    return util::fail(ServiceError{ErrorCode::kInternal, "internal error",
+                                   "user " + std::to_string(user->id) + " has an unreadable password hash"});
+  }
+  if (!v.match) return util::fail(refuse(client_addr, username, "wrong password"));
+  Principal p{username, user->id, std::nullopt};
+  if (v.needs_rehash) p.rehashed = auth::hash_password(password, params_);
+  return p;
+}
+
+}  // namespace jwks::service

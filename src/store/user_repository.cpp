@@ -1,0 +1,48 @@
+#include "jwks/store/user_repository.h"
+
+#include <cstring>
+
+#include "jwks/store/statement.h"
+#include "jwks/store/transaction.h"
+
+namespace jwks::store {
+
+util::Result<std::int64_t, UserConflict> UserRepository::insert(std::string_view username,
+                                                                std::string_view password_hash,
+                                                                std::string_view email) {
+  Statement s(db_, "INSERT INTO users (username, password_hash, email) VALUES (?, ?, ?)");
+  s.bind(1, username).bind(2, password_hash).bind(3, email);
+  try {
+    s.run();
+  } catch (const SqliteError& e) {
+    if (e.code() != SQLITE_CONSTRAINT) throw;
+    // "UNIQUE constraint failed: users.username" / "...: users.email" / "...: index 'users_email_nocase'"
+    return util::fail(std::strstr(e.what(), "users.username") != nullptr ? UserConflict::kUsername
+                                                                          : UserConflict::kEmail);
+  }
+  return db_.last_insert_rowid();
+}
+
+std::optional<UserRecord> UserRepository::find_by_username(std::string_view username) const {
+  Statement s(db_, "SELECT id, username, password_hash FROM users WHERE username = ?");
+  s.bind(1, username);
+  if (!s.step()) return std::nullopt;
+  return UserRecord{s.column_int64(0), s.column_text(1), s.column_text(2)};
+}
+
+void UserRepository::record_login(std::int64_t user_id, std::string_view client_addr,
+                                  std::optional<std::string_view> rehashed) {
+  Transaction tx(db_, TransactionMode::kImmediate);
+  if (rehashed) {
+    Statement(db_, "UPDATE users SET last_login = CURRENT_TIMESTAMP, password_hash = ? WHERE id = ?")
+        .bind(1, *rehashed)
+        .bind(2, user_id)
+        .run();
+  } else {
+    Statement(db_, "UPDATE users SET last_login = CURRENT_TIMESTAMP WHERE id = ?").bind(1, user_id).run();
+  }
+  Statement(db_, "INSERT INTO auth_logs (request_ip, user_id) VALUES (?, ?)").bind(1, client_addr).bind(2, user_id).run();
+  tx.commit();
+}
+
+}  // namespace jwks::store

@@ -1,0 +1,127 @@
+#define BOOST_TEST_MODULE rate_limit
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <deque>
+#include <random>
+
+#include "jwks/auth/rate_limit.h"
+#include "jwks/service/clock.h"
+#include "jwks/store/rate_table.h"
+#include "jwks/store/schema.h"
+#include "jwks/store/statement.h"
+#include "temp_dir.h"
+
+using namespace jwks;
+using store::RateTable;
+
+namespace {
+
+constexpr std::int64_t kT0 = 1'800'000'000;
+
+store::Database open_migrated(const std::string& path) {
+  store::Database db(path);
+  store::migrate(db);
+  return db;
+}
+
+std::int64_t rows(const store::Database& db) {
+  store::Statement s(db, "SELECT count(*) FROM rate_events");
+  s.step();
+  return s.column_int64(0);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(ten_requests_100ms_apart_then_an_eleventh_is_refused) {
+  store::Database db = open_migrated(":memory:");
+  service::ManualClock clock(kT0);
+  RateTable table(db);
+  for (int i = 0; i < 10; ++i) {
+    BOOST_TEST(table.acquire("192.0.2.1", clock.now_ms(), 1000, 10).allowed, "request " << i);
+    clock.advance_ms(100);
+  }
+  clock.set(kT0);
+  clock.advance_ms(950);  // right after the tenth (sent at +900)
+  auto eleventh = table.acquire("192.0.2.1", clock.now_ms(), 1000, 10);
+  BOOST_TEST(!eleventh.allowed);
+  BOOST_TEST(eleventh.retry_after_ms == 50);  // the first leaves the window at +1000
+  BOOST_TEST(auth::retry_after_seconds(eleventh.retry_after_ms) == 1);
+  // Another address has its own budget.
+  BOOST_TEST(table.acquire("192.0.2.2", clock.now_ms(), 1000, 10).allowed);
+}
+
+BOOST_AUTO_TEST_CASE(the_window_slides_and_refusals_use_no_slot) {
+  store::Database db = open_migrated(":memory:");
+  RateTable table(db);
+  const std::int64_t t = kT0 * 1000;
+  for (int i = 0; i < 10; ++i) BOOST_TEST(table.acquire("a", t + i * 100, 1000, 10).allowed);
+  for (int i = 0; i < 50; ++i) BOOST_TEST(!table.acquire("a", t + 950, 1000, 10).allowed);  // hammering
+  BOOST_TEST(table.acquire("a", t + 1000, 1000, 10).allowed);   // the request at t left: one slot
+  auto next = table.acquire("a", t + 1001, 1000, 10);
+  BOOST_TEST(!next.allowed);
+  BOOST_TEST(next.retry_after_ms == 99);                       // t+100 leaves at t+1100
+  BOOST_TEST(table.acquire("a", t + 1100, 1000, 10).allowed);
+}
+
+BOOST_AUTO_TEST_CASE(never_more_than_n_in_any_window) {
+  // Random arrival times: every allowed request must see fewer than N allowed
+  // ones in the W before it, and every refused one exactly N.
+  store::Database db = open_migrated(":memory:");
+  RateTable table(db);
+  std::mt19937 rng(12345);
+  std::uniform_int_distribution<int> gap(0, 250);
+  constexpr std::int64_t kWindow = 1000, kLimit = 5;
+  std::deque<std::int64_t> allowed;
+  std::int64_t now = kT0 * 1000;
+  for (int i = 0; i < 2000; ++i) {
+    now += gap(rng);
+    while (!allowed.empty() && allowed.front() <= now - kWindow) allowed.pop_front();
+    bool expect = static_cast<std::int64_t>(allowed.size()) < kLimit;
+    auto d = table.acquire("x", now, kWindow, kLimit);
+    BOOST_REQUIRE_EQUAL(d.allowed, expect);
+    if (d.allowed) {
+      allowed.push_back(now);
+    } else {
+      BOOST_REQUIRE_EQUAL(d.retry_after_ms, allowed.front() + kWindow - now);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(two_connections_share_one_budget) {
+  test::TempDir dir;
+  const std::string path = dir.file("rate.db");
+  store::Database a = open_migrated(path), b = open_migrated(path);
+  const std::int64_t t = kT0 * 1000;
+  for (int i = 0; i < 5; ++i) {
+    BOOST_TEST(RateTable(a).acquire("198.51.100.1", t + i, 1000, 10).allowed);
+    BOOST_TEST(RateTable(b).acquire("198.51.100.1", t + i, 1000, 10).allowed);
+  }
+  BOOST_TEST(!RateTable(a).acquire("198.51.100.1", t + 10, 1000, 10).allowed);
+  BOOST_TEST(!RateTable(b).acquire("198.51.100.1", t + 10, 1000, 10).allowed);
+}
+
+BOOST_AUTO_TEST_CASE(the_table_does_not_grow_without_bound) {
+  store::Database db = open_migrated(":memory:");
+  RateTable table(db);
+  std::int64_t t = kT0 * 1000;
+  for (int i = 0; i < 1000; ++i) table.acquire("203.0.113." + std::to_string(i % 250), t + i * 10, 1000, 10);
+  // Only the last window's requests remain: 100 of them (one every 10 ms).
+  BOOST_TEST(rows(db) <= 101);
+}
+
+BOOST_AUTO_TEST_CASE(parsing_the_setting) {
+  auto r = auth::parse_rate_limit("10/1s");
+  BOOST_REQUIRE(r.has_value());
+  BOOST_TEST(r->requests == 10);
+  BOOST_TEST(r->window_ms == 1000);
+  BOOST_TEST(auth::parse_rate_limit("5/60s")->window_ms == 60000);
+  BOOST_TEST(auth::parse_rate_limit("5/60")->window_ms == 60000);
+  BOOST_TEST(auth::parse_rate_limit("100/1h")->window_ms == 3600000);
+  for (const char* bad : {"", "10", "/1s", "10/", "0/1s", "-1/1s", "10/0s", "10/2d", "10/1x", "1.5/1s", "10/25h"})
+    BOOST_TEST(!auth::parse_rate_limit(bad).has_value(), bad);
+  BOOST_TEST(auth::retry_after_seconds(1) == 1);
+  BOOST_TEST(auth::retry_after_seconds(1000) == 1);
+  BOOST_TEST(auth::retry_after_seconds(1001) == 2);
+  BOOST_TEST(auth::retry_after_seconds(-5) == 1);
+}

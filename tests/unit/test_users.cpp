@@ -1,0 +1,198 @@
+#define BOOST_TEST_MODULE users
+#include <boost/test/unit_test.hpp>
+
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "jwks/crypto/master_key.h"
+#include "jwks/jose/jws.h"
+#include "jwks/service/authenticator.h"
+#include "jwks/service/issuer.h"
+#include "jwks/store/schema.h"
+#include "jwks/store/statement.h"
+#include "jwks/store/user_repository.h"
+#include "temp_dir.h"
+
+using namespace jwks;
+
+namespace {
+
+const auth::Argon2Params kFast{.memory_kib = 1024, .passes = 1, .lanes = 1, .salt_bytes = 16, .hash_bytes = 32};
+
+store::Database open_migrated(const std::string& path) {
+  store::Database db(path);
+  store::migrate(db);
+  return db;
+}
+
+std::int64_t count(const store::Database& db, const std::string& sql) {
+  store::Statement s(db, sql);
+  s.step();
+  return s.column_int64(0);
+}
+
+auth::Credentials creds(std::optional<std::string> user, std::optional<std::string> password) {
+  return auth::Credentials{auth::CredentialSource::kJson, std::move(user), std::move(password)};
+}
+
+// A whole issuer over a private database file, with fast Argon2 parameters.
+struct IssuerFixture {
+  test::TempDir dir;
+  crypto::MasterKey master = std::move(crypto::MasterKey::from_secret("a test master secret of 32+ bytes!!").value());
+  service::ManualClock clock{1'800'000'000};
+  service::RsaKeyFactory factory{master};
+  service::Settings settings;
+  std::optional<service::Issuer> issuer;
+
+  explicit IssuerFixture(service::AuthMode mode = service::AuthMode::kOpen) {
+    settings.db_path = dir.file("users.db");
+    settings.auth_mode = mode;
+    issuer.emplace(settings, master, clock, factory, kFast);
+  }
+  std::string register_user(const std::string& name, const std::string& email) {
+    auto r = issuer->register_user({auth::Registration{name, email}, "192.0.2.10"});
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().description));
+    return r.value();
+  }
+  util::Result<std::string, service::ServiceError> login(std::optional<std::string> user,
+                                                         std::optional<std::string> password) {
+    clock.advance(1);  // keep clear of the rate limit
+    return issuer->issue_token({creds(std::move(user), std::move(password)), false, "192.0.2.10"});
+  }
+};
+
+std::string sub_of(const std::string& token) {
+  return nlohmann::json::parse(jose::parse_compact(token)->payload_json).at("sub");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(insert_and_conflicts) {
+  store::Database db = open_migrated(":memory:");
+  store::UserRepository users(db);
+  auto id = users.insert("alice", "$argon2id$x", "alice@example.com");
+  BOOST_REQUIRE(id.ok());
+  auto dup_name = users.insert("alice", "$argon2id$y", "other@example.com");
+  BOOST_REQUIRE(!dup_name.ok());
+  BOOST_TEST((dup_name.error() == store::UserConflict::kUsername));
+  auto dup_email = users.insert("bob", "$argon2id$y", "ALICE@example.com");  // e-mail case does not matter
+  BOOST_REQUIRE(!dup_email.ok());
+  BOOST_TEST((dup_email.error() == store::UserConflict::kEmail));
+  BOOST_TEST(count(db, "SELECT count(*) FROM users") == 1);
+  auto found = users.find_by_username("alice");
+  BOOST_REQUIRE(found.has_value());
+  BOOST_TEST(found->id == id.value());
+  BOOST_TEST(!users.find_by_username("Alice").has_value());  // usernames are case-sensitive
+  BOOST_TEST(count(db, "SELECT count(*) FROM users WHERE date_registered IS NOT NULL AND last_login IS NULL") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(record_login_updates_last_login_and_appends_a_log_row) {
+  store::Database db = open_migrated(":memory:");
+  store::UserRepository users(db);
+  std::int64_t id = users.insert("alice", "old", "alice@example.com").value();
+  users.record_login(id, "192.0.2.7", std::nullopt);
+  users.record_login(id, "192.0.2.8", std::string_view("new"));
+  store::Statement logs(db, "SELECT request_ip, request_timestamp, user_id FROM auth_logs ORDER BY id");
+  const std::regex timestamp(R"(^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$)");
+  std::vector<std::string> ips;
+  while (logs.step()) {
+    ips.push_back(logs.column_text(0));
+    BOOST_TEST(std::regex_match(logs.column_text(1), timestamp), logs.column_text(1));
+    BOOST_TEST(logs.column_int64(2) == id);
+  }
+  BOOST_TEST(ips == (std::vector<std::string>{"192.0.2.7", "192.0.2.8"}), boost::test_tools::per_element());
+  BOOST_TEST(users.find_by_username("alice")->password_hash == "new");
+  BOOST_TEST(count(db, "SELECT count(*) FROM users WHERE last_login IS NOT NULL") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(registration_stores_only_a_hash) {
+  IssuerFixture f;
+  std::string password = f.register_user("alice", "alice@example.com");
+  BOOST_TEST(std::regex_match(password, std::regex("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")));
+  store::Database db(f.settings.db_path);
+  store::Statement s(db, "SELECT password_hash FROM users WHERE username = ?");
+  s.bind(1, std::string_view("alice"));
+  BOOST_REQUIRE(s.step());
+  std::string hash = s.column_text(0);
+  BOOST_TEST(hash.rfind("$argon2id$", 0) == 0u);
+  BOOST_TEST(hash.find(password) == std::string::npos);
+
+  auto again = f.issuer->register_user({auth::Registration{"alice", "x@example.com"}, "192.0.2.10"});
+  BOOST_REQUIRE(!again.ok());
+  BOOST_TEST((again.error().code == service::ErrorCode::kConflict));
+  BOOST_TEST(again.error().description.find("username") != std::string::npos);
+  auto email = f.issuer->register_user({auth::Registration{"bob", "Alice@Example.com"}, "192.0.2.10"});
+  BOOST_REQUIRE(!email.ok());
+  BOOST_TEST(email.error().description.find("email") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(login_checks_registered_passwords_in_open_mode) {
+  IssuerFixture f;
+  std::string password = f.register_user("alice", "alice@example.com");
+  auto good = f.login("alice", password);
+  BOOST_REQUIRE(good.ok());
+  BOOST_TEST(sub_of(good.value()) == "alice");
+  auto wrong = f.login("alice", "not-the-password");
+  BOOST_REQUIRE(!wrong.ok());
+  BOOST_TEST((wrong.error().code == service::ErrorCode::kUnauthorized));
+  auto missing = f.login("alice", std::nullopt);
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST((missing.error().code == service::ErrorCode::kUnauthorized));
+  // Unregistered callers still get tokens in open mode.
+  auto stranger = f.login("mallory", "anything");
+  BOOST_REQUIRE(stranger.ok());
+  BOOST_TEST(sub_of(stranger.value()) == "mallory");
+  BOOST_TEST(sub_of(f.login(std::nullopt, std::nullopt).value()) == "anonymous");
+
+  store::Database db(f.settings.db_path);
+  BOOST_TEST(count(db, "SELECT count(*) FROM auth_logs") == 1);  // only the successful registered login
+  BOOST_TEST(count(db, "SELECT count(*) FROM auth_logs WHERE request_ip = '192.0.2.10' AND user_id = 1") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(strict_mode_admits_registered_users_only) {
+  IssuerFixture f(service::AuthMode::kStrict);
+  std::string password = f.register_user("alice", "alice@example.com");
+  BOOST_TEST(f.login("alice", password).ok());
+  for (auto [user, pw] : std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>{
+           {"mallory", "x"}, {std::nullopt, std::nullopt}, {"alice", "wrong"}}) {
+    auto r = f.login(user, pw);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST((r.error().code == service::ErrorCode::kUnauthorized));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(weak_hashes_are_upgraded_on_login) {
+  IssuerFixture f;
+  {
+    store::Database db = open_migrated(f.settings.db_path);
+    const auth::Argon2Params weak{.memory_kib = 256, .passes = 1, .lanes = 1, .salt_bytes = 16, .hash_bytes = 32};
+    store::UserRepository(db).insert("old", auth::hash_password("pw", weak), "old@example.com");
+  }
+  BOOST_TEST(f.login("old", "pw").ok());
+  store::Database db(f.settings.db_path);
+  std::string hash = store::UserRepository(db).find_by_username("old")->password_hash;
+  BOOST_TEST(hash.find("m=1024,t=1,p=1") != std::string::npos, hash);
+  BOOST_TEST(f.login("old", "pw").ok());
+}
+
+BOOST_AUTO_TEST_CASE(rate_limit_is_checked_first_and_refusals_are_not_counted) {
+  IssuerFixture f;
+  f.settings.rate_limit = auth::RateLimit{3, 1000};
+  f.issuer.emplace(f.settings, f.master, f.clock, f.factory, kFast);
+  auto attempt = [&](std::optional<std::string> pw) {
+    return f.issuer->issue_token({creds("alice", std::move(pw)), false, "192.0.2.99"});
+  };
+  f.register_user("alice", "alice@example.com");
+  for (int i = 0; i < 3; ++i) {
+    auto r = attempt("wrong");
+    BOOST_TEST((r.error().code == service::ErrorCode::kUnauthorized));  // failures count too
+    f.clock.advance_ms(100);
+  }
+  auto limited = attempt("wrong");
+  BOOST_REQUIRE(!limited.ok());
+  BOOST_TEST((limited.error().code == service::ErrorCode::kRateLimited));
+  BOOST_TEST(limited.error().retry_after_seconds == 1);
+  f.clock.advance_ms(800);  // the first attempt leaves the window
+  BOOST_TEST((attempt("wrong").error().code == service::ErrorCode::kUnauthorized));
+}
