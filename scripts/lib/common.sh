@@ -30,12 +30,17 @@ jwks_require_packages() {
   fi
 }
 
-# Configures and builds into $1 (default build/) with any extra CMake flags.
+# Configures and builds into $1 (default build/). Further arguments: -D...
+# options for the configure step, then optionally --target NAMES... to build
+# only those.
 jwks_build() {
   local dir=${1:-$JWKS_ROOT/build}; shift || true
+  local configure=() build=()
+  while [ $# -gt 0 ] && [ "$1" != "--target" ]; do configure+=("$1"); shift; done
+  build=("$@")
   jwks_log "building in $dir"
-  cmake -S "$JWKS_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >&2
-  cmake --build "$dir" -j "$(nproc)" >&2
+  cmake -S "$JWKS_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${configure[@]}" >&2
+  cmake --build "$dir" -j "$(nproc)" "${build[@]}" >&2
 }
 
 # Exports NOT_MY_KEY. A value already in the environment wins; otherwise a
@@ -58,19 +63,97 @@ jwks_free_port() {
 }
 
 jwks_lighttpd_bin() { command -v lighttpd 2>/dev/null || echo /usr/sbin/lighttpd; }
+jwks_apache_bin() { command -v apache2 2>/dev/null || echo /usr/sbin/apache2; }
 
-# Writes $1/lighttpd.conf: the repository's lighttpd/jwks-fcgi.conf with its
-# variables set. Args: state dir, port, responder binary, process count,
-# error log ("" for stderr).
+# Every variable the responder reads; the fronts pass exactly these.
+JWKS_RESPONDER_VARS=(NOT_MY_KEY JWKS_DB JWKS_AUTH_MODE JWKS_ALLOW_EXPIRED JWKS_RATE_LIMIT JWKS_TRUSTED_PROXIES
+                     JWKS_KEY_LIFETIME JWKS_TOKEN_LIFETIME JWKS_MAX_BODY JWKS_BUSY_TIMEOUT_MS)
+
+# Run as root, Apache and spawn-fcgi run the responders as www-data, which
+# must write the database's directory: hand it the state directory and the
+# database's directory when they are ours to give (fresh ones), or say why not.
+jwks_give_to_www_data() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  local dir
+  for dir in "$@"; do
+    chown www-data:www-data "$dir"
+    chmod 0750 "$dir"
+  done
+}
+
+# Args: the database directory, the responder binary.
+jwks_check_www_data_can_write() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  local dir=$1 bin=$2
+  if ! setpriv --reuid=www-data --regid=www-data --clear-groups test -w "$dir" 2>/dev/null ||
+     ! setpriv --reuid=www-data --regid=www-data --clear-groups test -x "$bin" 2>/dev/null; then
+    echo "As root, this front runs the responders as www-data, which cannot write $dir" >&2
+    echo "or cannot run $bin. Put JWKS_DB in a directory www-data owns, for example:" >&2
+    echo "  install -d -o www-data -g www-data -m 0750 /var/lib/jwks-fcgi" >&2
+    echo "  export JWKS_DB=/var/lib/jwks-fcgi/keys.db" >&2
+    return 1
+  fi
+}
+
+# Prepares front $1 in state directory $2 (port $3, responder binary $4,
+# $5 processes, error log $6 or "" for stderr) and sets JWKS_FRONT_CMD to the
+# command that runs it in the foreground. For spawn-fcgi it also starts the
+# responders (their pids in $2/responders.pid) before returning.
+jwks_prepare_front() {
+  local front=$1 state=$2 port=$3 bin=$4 procs=$5 errorlog=${6:-} v
+  mkdir -p "$state/htdocs"
+  case $front in
+    lighttpd)
+      jwks_lighttpd_conf "$state" "$port" "$bin" "$procs" "$errorlog" jwks-fcgi.conf
+      JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
+      ;;
+    apache)
+      mkdir -p "$state/fcgid"
+      jwks_give_to_www_data "$state/fcgid"   # mod_fcgid binds its sockets there as www-data
+      for v in "${JWKS_RESPONDER_VARS[@]}"; do export "$v=${!v-}"; done  # empty means default
+      JWKS_FRONT_CMD=("$(jwks_apache_bin)" -f "$JWKS_ROOT/apache/standalone.conf" -DFOREGROUND
+        -C "Define JWKS_STATE $state" -C "Define JWKS_PORT $port" -C "Define JWKS_FCGI_BIN $bin"
+        -C "Define JWKS_CONF_DIR $JWKS_ROOT/apache" -C "Define JWKS_ERRORLOG ${errorlog:-/dev/stderr}")
+      ;;
+    spawn-fcgi)
+      local user=()
+      [ "$(id -u)" -eq 0 ] && user=(-u www-data -g www-data -M 0660)
+      # -F: that many responders share one unix socket; spawn-fcgi exits once they run.
+      spawn-fcgi -s "$state/jwks-fcgi.sock" -F "$procs" -P "$state/responders.pid" "${user[@]}" -- "$bin" >&2
+      jwks_lighttpd_conf "$state" "$port" "" 0 "$errorlog" jwks-fcgi-socket.conf "$state/jwks-fcgi.sock"
+      JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
+      ;;
+    *)
+      echo "unknown front '$front': use lighttpd, apache or spawn-fcgi" >&2
+      return 64
+      ;;
+  esac
+}
+
+# Stops responders that spawn-fcgi started for state directory $1.
+jwks_stop_spawned() {
+  local pidfile=$1/responders.pid pid
+  [ -f "$pidfile" ] || return 0
+  while read -r pid || [ -n "$pid" ]; do
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+  done < "$pidfile"
+  rm -f "$pidfile"
+}
+
+# Writes $1/lighttpd.conf: one of the repository's lighttpd configurations
+# with its variables set. Args: state dir, port, responder binary, process
+# count, error log ("" for stderr), configuration file, socket (spawn-fcgi).
 jwks_lighttpd_conf() {
-  local state=$1 port=$2 bin=$3 procs=$4 errorlog=${5:-}
+  local state=$1 port=$2 bin=$3 procs=$4 errorlog=${5:-} conf=${6:-jwks-fcgi.conf} socket=${7:-}
   mkdir -p "$state/htdocs"
   {
     echo "var.jwks_port  = $port"
     echo "var.jwks_bin   = \"$bin\""
     echo "var.jwks_state = \"$state\""
     echo "var.jwks_procs = $procs"
+    echo "var.jwks_socket = \"$socket\""
+    echo "var.jwks_conf_dir = \"$JWKS_ROOT/lighttpd\""
     [ -n "$errorlog" ] && echo "server.errorlog = \"$errorlog\""
-    echo "include \"$JWKS_ROOT/lighttpd/jwks-fcgi.conf\""
+    echo "include \"$JWKS_ROOT/lighttpd/$conf\""
   } > "$state/lighttpd.conf"
 }

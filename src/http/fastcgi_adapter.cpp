@@ -37,15 +37,35 @@ std::size_t params_count(FCGX_ParamArray envp) {
   return n;
 }
 
-// Reads the body, up to `limit` bytes. Returns false (and reads no more) when
-// the declared or actual length exceeds the limit.
+// Some fronts (mod_fcgid) write the whole body before they read the answer
+// and fail the request if the responder stops reading early; so an oversized
+// body is read and thrown away, up to this bound (the fronts' own limits are
+// lower), before the 413 goes out.
+constexpr std::size_t kMaxDrainBytes = 8 << 20;
+
+void drain(FCGX_Request& req) {
+  char scratch[16384];
+  std::size_t total = 0;
+  while (total < kMaxDrainBytes) {
+    int n = FCGX_GetStr(scratch, static_cast<int>(sizeof scratch), req.in);
+    if (n <= 0) break;
+    total += static_cast<std::size_t>(n);
+  }
+}
+
+// Reads the body, up to `limit` bytes. Returns false when the declared or
+// actual length exceeds the limit; the excess is drained, not kept.
 bool read_body(FCGX_Request& req, std::size_t limit, std::string& body) {
   const char* cl = FCGX_GetParam("CONTENT_LENGTH", req.envp);
   std::size_t declared = 0;
   if (cl != nullptr && *cl != '\0') {
     auto [end, ec] = std::from_chars(cl, cl + std::strlen(cl), declared);
-    if (ec != std::errc{} || *end != '\0') declared = 0;
-    else if (declared > limit) return false;
+    if (ec != std::errc{} || *end != '\0') {
+      declared = 0;
+    } else if (declared > limit) {
+      drain(req);
+      return false;
+    }
   }
   body.resize(limit + 1);
   std::size_t got = 0;
@@ -55,7 +75,9 @@ bool read_body(FCGX_Request& req, std::size_t limit, std::string& body) {
     got += static_cast<std::size_t>(n);
   }
   body.resize(got);
-  return got <= limit;
+  if (got <= limit) return true;
+  drain(req);
+  return false;
 }
 
 void write_response(FCGX_Request& req, const Response& response) {

@@ -5,7 +5,11 @@
 
 #include <curl/curl.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -190,6 +194,38 @@ std::int64_t db_count(const std::string& sql, const std::string& bound) {
   s.bind(1, bound);
   s.step();
   return s.column_int64(0);
+}
+
+// The responder processes of this front: those running JWKS_FCGI_BIN with
+// this run's JWKS_DB in their environment (other runs use other databases).
+std::vector<pid_t> responder_pids() {
+  const std::string bin = std::getenv("JWKS_FCGI_BIN"), db = std::string("JWKS_DB=") + std::getenv("JWKS_DB");
+  std::vector<pid_t> pids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink(entry.path() / "exe", ec);
+    if (ec || exe.string() != bin) continue;
+    std::ifstream env(entry.path() / "environ", std::ios::binary);
+    std::string var;
+    while (std::getline(env, var, '\0')) {
+      if (var == db) {
+        pids.push_back(static_cast<pid_t>(std::stol(name)));
+        break;
+      }
+    }
+  }
+  return pids;
+}
+
+// True once `pid` has exited (gone, or a zombie whose files are closed).
+bool is_dead(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  std::size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] == 'Z' || line[paren + 2] == 'X';
 }
 
 }  // namespace
@@ -401,6 +437,42 @@ BOOST_AUTO_TEST_CASE(ten_logins_100ms_apart_pass_and_an_eleventh_is_refused) {
   BOOST_TEST(http("POST", "/auth", body, {"Content-Type: application/json", "X-Forwarded-For: 198.51.100.250"}).status == 200);
   BOOST_TEST(db_count("SELECT count(*) FROM auth_logs WHERE request_ip = ?", g_client) ==
              (eleventh.status == 200 ? 11 : 10));
+}
+
+BOOST_AUTO_TEST_CASE(bodies_over_the_front_limit_get_413_without_hanging) {
+  // 200 KiB: past lighttpd's own limit (64 KiB), lighttpd answers; behind
+  // Apache (mod_fcgid's limit is 1 MiB) the responder does. curl's 20 s
+  // timeout would catch a hang.
+  std::string huge(200 * 1024, 'x');
+  HttpResponse r = http("POST", "/auth", huge, {"Content-Type: application/json"});
+  BOOST_TEST(r.status == 413);
+  BOOST_TEST(http("GET", "/").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(remote_addr_reaches_the_audit_log) {
+  const std::string name = unique("direct-");
+  const std::string password = register_user(name, name + "@example.com");
+  // No X-Forwarded-For: the address is the front's REMOTE_ADDR.
+  Token t = get_token("", "", {basic(name, password), "X-Forwarded-For:"});
+  BOOST_TEST(t.claims.at("sub") == name);
+  BOOST_TEST(db_count("SELECT count(*) FROM auth_logs a JOIN users u ON u.id = a.user_id "
+                      "WHERE a.request_ip = '127.0.0.1' AND u.username = ?", name) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_responder_is_survived) {
+  BOOST_TEST(http("GET", "/.well-known/jwks.json").status == 200);  // at least one responder is up
+  std::vector<pid_t> before = responder_pids();
+  BOOST_REQUIRE_MESSAGE(!before.empty(), "no responder process found");
+  BOOST_REQUIRE_EQUAL(::kill(before.front(), SIGKILL), 0);
+  // kill() returns before the process is gone; until it is a zombie its
+  // listening socket still queues connections, which are then reset. Wait for
+  // that state change (bounded), not for time.
+  for (int i = 0; i < 1000000 && !is_dead(before.front()); ++i) std::this_thread::yield();
+  BOOST_REQUIRE(is_dead(before.front()));
+  for (int i = 0; i < 10; ++i) {
+    BOOST_TEST(http("GET", "/.well-known/jwks.json").status == 200, "request " << i);
+    BOOST_TEST(http("POST", "/auth", "", {"Content-Type: application/json"}).status == 200, "request " << i);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

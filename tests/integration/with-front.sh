@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# usage: with-front.sh FRONT JWKS_FCGI_BINARY -- COMMAND [ARGS...]
+#   FRONT: lighttpd | apache | spawn-fcgi
+#
+# Starts the real front with the real responder (two processes) on an
+# ephemeral port of 127.0.0.1, with a fresh database and a random NOT_MY_KEY,
+# runs COMMAND with JWKS_BASE_URL, JWKS_DB, JWKS_FCGI_BIN and JWKS_STATE_DIR
+# exported, then stops the front and any responders it left. Exits with
+# COMMAND's status.
+set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib/common.sh"
+
+front=$1 bin=$2; shift 2
+[ "${1:-}" = "--" ] && shift
+
+state=$(mktemp -d "${TMPDIR:-/tmp}/jwks-$front.XXXXXX")
+chmod 0755 "$state"
+mkdir -p "$state/db"
+jwks_give_to_www_data "$state/db"
+export NOT_MY_KEY=${JWKS_TEST_MASTER_KEY:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}
+export JWKS_DB=$state/db/test.db JWKS_FCGI_BIN=$bin
+pid=
+
+stop() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  jwks_stop_spawned "$state"
+}
+dump_logs() {
+  for f in "$state"/error.log "$state"/front.out; do
+    [ -s "$f" ] && { echo "---- $f" >&2; tail -n 50 "$f" >&2; }
+  done
+  return 0
+}
+trap 'stop; rm -rf "$state"' EXIT
+
+# The kernel picks a free port; another process could take it before the
+# front binds, so a failed start is retried with a new port (three tries).
+for attempt in 1 2 3; do
+  port=$(jwks_free_port)
+  jwks_prepare_front "$front" "$state" "$port" "$bin" 2 "$state/error.log"
+  "${JWKS_FRONT_CMD[@]}" > "$state/front.out" 2>&1 &
+  pid=$!
+  ready=0
+  for _ in $(seq 1 100); do   # bounded: at most ~10 s for the front to listen
+    if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then ready=1; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ $ready -eq 1 ] && break
+  echo "$front did not start (attempt $attempt)" >&2
+  dump_logs
+  stop
+  pid=
+done
+[ $ready -eq 1 ] || exit 1
+
+export JWKS_BASE_URL=http://127.0.0.1:$port JWKS_STATE_DIR=$state JWKS_FRONT=$front
+set +e
+"$@"
+rc=$?
+set -e
+[ $rc -eq 0 ] || dump_logs
+exit $rc
