@@ -4,7 +4,8 @@
 JWKS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # What building and serving needs on Debian 12.
-JWKS_BUILD_PACKAGES=(g++ cmake make pkg-config libfcgi-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libargon2-dev lighttpd curl)
+JWKS_BUILD_PACKAGES=(g++ cmake make pkg-config libfcgi-dev libfcgi-bin libssl-dev libsqlite3-dev nlohmann-json3-dev
+                     libargon2-dev lighttpd apache2 libapache2-mod-fcgid spawn-fcgi curl)
 # What the tests need on top.
 JWKS_TEST_PACKAGES=(libboost-test-dev libcurl4-openssl-dev python3 python3-jwt python3-cryptography sqlite3)
 
@@ -111,23 +112,36 @@ jwks_prepare_front() {
       mkdir -p "$state/fcgid"
       jwks_give_to_www_data "$state/fcgid"   # mod_fcgid binds its sockets there as www-data
       for v in "${JWKS_RESPONDER_VARS[@]}"; do export "$v=${!v-}"; done  # empty means default
-      JWKS_FRONT_CMD=("$(jwks_apache_bin)" -f "$JWKS_ROOT/apache/standalone.conf" -DFOREGROUND
-        -C "Define JWKS_STATE $state" -C "Define JWKS_PORT $port" -C "Define JWKS_FCGI_BIN $bin"
-        -C "Define JWKS_CONF_DIR $JWKS_ROOT/apache" -C "Define JWKS_ERRORLOG ${errorlog:-/dev/stderr}")
+      jwks_apache_cmd "$state" "$port" "$bin" "$errorlog" jwks-fcgi.conf
       ;;
-    spawn-fcgi)
+    spawn-fcgi|apache-proxy-fcgi)
       local user=()
       [ "$(id -u)" -eq 0 ] && user=(-u www-data -g www-data -M 0660)
       # -F: that many responders share one unix socket; spawn-fcgi exits once they run.
       spawn-fcgi -s "$state/jwks-fcgi.sock" -F "$procs" -P "$state/responders.pid" "${user[@]}" -- "$bin" >&2
-      jwks_lighttpd_conf "$state" "$port" "" 0 "$errorlog" jwks-fcgi-socket.conf "$state/jwks-fcgi.sock"
-      JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
+      if [ "$front" = spawn-fcgi ]; then
+        jwks_lighttpd_conf "$state" "$port" "" 0 "$errorlog" jwks-fcgi-socket.conf "$state/jwks-fcgi.sock"
+        JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
+      else
+        mkdir -p "$state/fcgid"
+        jwks_apache_cmd "$state" "$port" "$bin" "$errorlog" jwks-proxy-fcgi.conf
+        JWKS_FRONT_CMD+=(-C "Define JWKS_SOCKET $state/jwks-fcgi.sock")
+      fi
       ;;
     *)
-      echo "unknown front '$front': use lighttpd, apache or spawn-fcgi" >&2
+      echo "unknown front '$front': use lighttpd, apache, spawn-fcgi or apache-proxy-fcgi" >&2
       return 64
       ;;
   esac
+}
+
+# Sets JWKS_FRONT_CMD to apache/standalone.conf in the foreground. Args:
+# state dir, port, responder binary, error log, site configuration.
+jwks_apache_cmd() {
+  JWKS_FRONT_CMD=("$(jwks_apache_bin)" -f "$JWKS_ROOT/apache/standalone.conf" -DFOREGROUND
+    -C "Define JWKS_STATE $1" -C "Define JWKS_PORT $2" -C "Define JWKS_FCGI_BIN $3"
+    -C "Define JWKS_CONF_DIR $JWKS_ROOT/apache" -C "Define JWKS_ERRORLOG ${4:-/dev/stderr}"
+    -C "Define JWKS_SITE $5")
 }
 
 # Stops responders that spawn-fcgi started for state directory $1.
