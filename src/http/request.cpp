@@ -60,6 +60,14 @@ Request request_from_params(std::span<const char* const> params, std::string bod
       r.query = q == std::string_view::npos ? std::string() : std::string(value.substr(q + 1));
     } else if (name == "REMOTE_ADDR") {
       r.remote_addr = value;
+    } else if (name == "HTTPS") {
+      r.https = r.https || value == "on" || value == "1";
+    } else if (name == "REQUEST_SCHEME") {
+      r.https = r.https || value == "https";
+    } else if (name == "SERVER_NAME") {
+      r.server_name = value;
+    } else if (name == "SERVER_PORT") {
+      r.server_port = value;
     } else if (name == "CONTENT_TYPE") {
       r.headers["content-type"] = value;
     } else if (name == "CONTENT_LENGTH") {
@@ -69,6 +77,37 @@ Request request_from_params(std::span<const char* const> params, std::string bod
     }
   }
   return r;
+}
+
+namespace {
+
+// Letters, digits, '-', '.', and for IPv6 literals '[', ']', ':'; an optional
+// ":port" of digits. No user info, path, spaces or control characters.
+bool valid_host(std::string_view host) {
+  if (host.empty() || host.size() > 255) return false;
+  for (char c : host) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == ':' || c == '[' || c == ']'))
+      return false;
+  }
+  return host.front() != '.' && host.front() != ':' && host.front() != '-';
+}
+
+}  // namespace
+
+std::string request_base_url(const Request& request) {
+  const std::string scheme = request.https ? "https" : "http";
+  auto host = request.header("host");
+  if (host && valid_host(*host)) {
+    std::string h(*host);
+    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return scheme + "://" + h;
+  }
+  std::string name = valid_host(request.server_name) ? request.server_name : std::string("localhost");
+  const bool default_port = request.server_port.empty() || (request.https && request.server_port == "443") ||
+                            (!request.https && request.server_port == "80");
+  bool port_ok = !request.server_port.empty() &&
+                 request.server_port.find_first_not_of("0123456789") == std::string::npos;
+  return scheme + "://" + name + (default_port || !port_ok ? "" : ":" + request.server_port);
 }
 
 const char* reason_phrase(int status) {

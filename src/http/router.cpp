@@ -20,6 +20,9 @@ struct Route {
 constexpr Route kRoutes[] = {
     {"/", "GET, HEAD", true},
     {"/.well-known/jwks.json", "GET, HEAD", true},
+    {"/.well-known/openid-configuration", "GET, HEAD", true},
+    {"/healthz", "GET, HEAD", true},
+    {"/readyz", "GET, HEAD", true},
     {"/auth", "POST", false},
     {"/register", "POST", false},
 };
@@ -67,6 +70,9 @@ Response Router::handle(const Request& request) const {
   try {
     if (route->path == "/") response = root();
     else if (route->path == "/.well-known/jwks.json") response = jwks(request);
+    else if (route->path == "/.well-known/openid-configuration") response = discovery(request);
+    else if (route->path == "/healthz") response = json_response(200, R"({"status":"ok"})");
+    else if (route->path == "/readyz") response = readiness(request);
     else if (route->path == "/auth") response = auth(request);
     else response = register_user(request);
   } catch (const std::exception& e) {
@@ -103,13 +109,27 @@ Response Router::auth(const Request& request) const {
   if (!credentials) return to_response(credentials.error());
 
   const std::string client = client_address(request, trusted_proxies_);
-  service::TokenRequest token_request{std::move(credentials.value()), *expired, client};
+  service::TokenRequest token_request{std::move(credentials.value()), *expired, client, request_base_url(request)};
   auto token = api_.issue_token(token_request);
   if (!token) return to_response(token.error(), client);
 
   Response r = json_response(200, nlohmann::json{{"token", token.value()}}.dump());
   r.set_header("Cache-Control", "no-store");
   r.set_header("Pragma", "no-cache");
+  return r;
+}
+
+Response Router::discovery(const Request& request) const {
+  auto doc = api_.discovery(request_base_url(request));
+  if (!doc) return to_response(doc.error(), request.remote_addr);
+  return json_response(200, std::move(doc.value()));
+}
+
+Response Router::readiness(const Request& request) const {
+  auto status = api_.readiness();
+  if (!status) return to_response(status.error(), request.remote_addr);
+  Response r = json_response(200, std::move(status.value()));
+  r.set_header("Cache-Control", "no-store");
   return r;
 }
 

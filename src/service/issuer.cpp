@@ -4,6 +4,7 @@
 
 #include "jwks/auth/uuid.h"
 #include "jwks/crypto/handle.h"
+#include "jwks/crypto/sealed_key.h"
 #include "jwks/crypto/secure_bytes.h"
 #include "jwks/service/authenticator.h"
 #include "jwks/store/rate_table.h"
@@ -78,13 +79,49 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
     if (!principal) return util::fail(principal.error());
 
     KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
-    auto token = TokenService(db, master_, clock_, settings_.token_lifetime).issue(principal->subject, request.expired);
+    const TokenSubject who{principal->subject, issuer_for(request.base_url), settings_.audience};
+    auto token = TokenService(db, master_, clock_, settings_.token_lifetime).issue(who, request.expired);
     if (token && principal->user_id) {
       std::optional<std::string_view> rehashed;
       if (principal->rehashed) rehashed = *principal->rehashed;
       store::UserRepository(db).record_login(*principal->user_id, request.client_addr, rehashed);
     }
     return token;
+  });
+}
+
+std::string Issuer::issuer_for(const std::string& base_url) const {
+  return settings_.issuer.empty() ? base_url : settings_.issuer;
+}
+
+util::Result<std::string, ServiceError> Issuer::discovery(const std::string& base_url) {
+  const std::string iss = issuer_for(base_url);
+  nlohmann::json doc{{"issuer", iss},
+                     {"jwks_uri", iss + "/.well-known/jwks.json"},
+                     {"token_endpoint", iss + "/auth"},
+                     {"registration_endpoint", iss + "/register"},
+                     {"id_token_signing_alg_values_supported", {"RS256"}},
+                     {"token_endpoint_auth_methods_supported", {"client_secret_basic", "client_secret_post"}},
+                     {"response_types_supported", {"token"}},
+                     {"subject_types_supported", {"public"}},
+                     {"claims_supported", {"iss", "sub", "aud", "iat", "nbf", "exp", "jti"}}};
+  return doc.dump();
+}
+
+util::Result<std::string, ServiceError> Issuer::readiness() {
+  return guarded("readyz", [&]() -> util::Result<std::string, ServiceError> {
+    store::Database db = open_store();
+    KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
+    auto sealed = store::KeyRepository(db).signing_key(clock_.now() + 1);
+    if (!sealed) {
+      return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key", "readyz: no unexpired key"});
+    }
+    auto key = crypto::open_private_key(master_, sealed->envelope);
+    if (!key) {
+      return util::fail(ServiceError{ErrorCode::kUnavailable, "the signing key cannot be decrypted",
+                                     "readyz: key " + std::to_string(sealed->record.kid) + ": " + key.error()});
+    }
+    return nlohmann::json{{"status", "ready"}, {"active_kid", std::to_string(sealed->record.kid)}}.dump();
   });
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "jwks/util/duration.h"
+#include "jwks/util/form.h"
 
 namespace jwks::service {
 
@@ -82,6 +83,22 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
                           "' is not one");
       s.trusted_proxies.push_back(std::move(ip));
     }
+  }
+  if (auto v = get("JWKS_ISSUER")) {
+    std::string iss(*v);
+    while (!iss.empty() && iss.back() == '/') iss.pop_back();
+    const bool scheme = iss.rfind("https://", 0) == 0 || iss.rfind("http://", 0) == 0;
+    const std::size_t host_start = iss.find("://") + 3;
+    if (!scheme || iss.size() <= host_start || iss.size() > 2048 ||
+        iss.find_first_of("?# \t\r\n\"\\") != std::string::npos)
+      return util::fail(std::string("JWKS_ISSUER must be an http(s) URL without query or fragment, "
+                                    "e.g. https://auth.example.com"));
+    s.issuer = std::move(iss);
+  }
+  if (auto v = get("JWKS_AUDIENCE")) {
+    if (v->size() > 1024 || !util::is_valid_utf8(*v))
+      return util::fail(std::string("JWKS_AUDIENCE must be UTF-8 text of at most 1024 bytes"));
+    s.audience = std::string(*v);
   }
   s.max_body_bytes = static_cast<std::size_t>(body);
   s.busy_timeout_ms = static_cast<int>(busy);

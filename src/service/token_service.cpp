@@ -1,17 +1,20 @@
 #include "jwks/service/token_service.h"
 
 #include <algorithm>
+#include <array>
 
 #include <nlohmann/json.hpp>
 
+#include "jwks/crypto/random.h"
 #include "jwks/crypto/sealed_key.h"
+#include "jwks/jose/base64url.h"
 #include "jwks/crypto/signature.h"
 #include "jwks/jose/jws.h"
 #include "jwks/store/key_repository.h"
 
 namespace jwks::service {
 
-util::Result<std::string, ServiceError> TokenService::issue(std::string_view subject, bool expired) {
+util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, bool expired) {
   const std::int64_t now = clock_.now();
   store::KeyRepository repo(db_);
   std::optional<store::SealedKey> sealed = expired ? repo.latest_expired(now) : repo.signing_key(now + 1);
@@ -36,7 +39,11 @@ util::Result<std::string, ServiceError> TokenService::issue(std::string_view sub
     iat = exp - token_lifetime_;
   }
   const nlohmann::json header{{"alg", rec.alg}, {"typ", "JWT"}, {"kid", std::to_string(rec.kid)}};
-  const nlohmann::json claims{{"sub", subject}, {"iat", iat}, {"nbf", iat}, {"exp", exp}};
+  std::array<std::uint8_t, 16> jti{};
+  crypto::SystemRandom::instance().fill(jti);
+  nlohmann::json claims{{"sub", who.subject}, {"iat", iat}, {"nbf", iat}, {"exp", exp}, {"jti", jose::base64url_encode(jti)}};
+  if (!who.issuer.empty()) claims["iss"] = who.issuer;
+  if (!who.audience.empty()) claims["aud"] = who.audience;
   const crypto::PkeyPtr& pkey = key.value();
   return jose::sign_compact(header.dump(), claims.dump(),
                             [&](std::span<const std::uint8_t> input) { return crypto::sign_rs256(*pkey, input); });

@@ -21,14 +21,20 @@ def token(query=""):
         return json.load(resp)["token"]
 
 
-client = jwt.PyJWKClient(base + "/.well-known/jwks.json")
+# Given only the issuer URL: discovery names the JWKS, PyJWKClient fetches it.
+with urllib.request.urlopen(base + "/.well-known/openid-configuration", timeout=10) as resp:
+    discovery = json.load(resp)
+issuer = discovery["issuer"]
+assert issuer == base, (issuer, base)
+client = jwt.PyJWKClient(discovery["jwks_uri"])
 
 good = token()
 key = client.get_signing_key_from_jwt(good)
-claims = jwt.decode(good, key.key, algorithms=["RS256"])
+claims = jwt.decode(good, key.key, algorithms=discovery["id_token_signing_alg_values_supported"],
+                    issuer=issuer, options={"require": ["exp", "iat", "nbf", "iss", "sub", "jti"]})
 assert claims["sub"] == "pyjwt-user", claims
 assert claims["exp"] > claims["iat"], claims
-print("valid token verified by PyJWT:", claims)
+print("valid token verified by PyJWT from the issuer URL alone:", claims)
 
 expired = token("?expired=true")
 try:

@@ -242,6 +242,22 @@ BOOST_AUTO_TEST_CASE(root_answers) {
   BOOST_TEST(head.body.empty());
 }
 
+BOOST_AUTO_TEST_CASE(discovery_and_health) {
+  HttpResponse d = http("GET", "/.well-known/openid-configuration");
+  BOOST_REQUIRE_EQUAL(d.status, 200);
+  auto doc = d.json();
+  BOOST_TEST(doc.at("issuer") == base_url());
+  BOOST_TEST(doc.at("jwks_uri") == base_url() + "/.well-known/jwks.json");
+  BOOST_TEST(doc.at("token_endpoint") == base_url() + "/auth");
+  BOOST_TEST(doc.at("id_token_signing_alg_values_supported") == nlohmann::json::array({"RS256"}));
+  Token t = get_token("", "", {});
+  BOOST_TEST(t.claims.at("iss") == base_url());
+  BOOST_TEST(http("GET", "/healthz").json().at("status") == "ok");
+  HttpResponse ready = http("GET", "/readyz");
+  BOOST_TEST(ready.status == 200);
+  BOOST_TEST(ready.json().at("status") == "ready");
+}
+
 BOOST_AUTO_TEST_CASE(jwks_lists_unexpired_rsa_keys) {
   nlohmann::json keys = jwks_keys();
   BOOST_REQUIRE(!keys.empty());

@@ -185,7 +185,7 @@ BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
   KeyManager(db, clock, factory, kPolicy).ensure();
   service::TokenService tokens(db, master, clock, 3600);
 
-  auto token = tokens.issue("alice", false);
+  auto token = tokens.issue({"alice", "https://issuer.example", "api://test"}, false);
   BOOST_REQUIRE(token.ok());
   auto parts = jose::parse_compact(token.value());
   BOOST_REQUIRE(parts.has_value());
@@ -198,6 +198,10 @@ BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
   BOOST_TEST(claims["sub"] == "alice");
   BOOST_TEST(claims["iat"] == kT0);
   BOOST_TEST(claims["exp"] == kT0 + 3600);
+  BOOST_TEST(claims["nbf"] == kT0);
+  BOOST_TEST(claims["iss"] == "https://issuer.example");
+  BOOST_TEST(claims["aud"] == "api://test");
+  BOOST_TEST(jose::base64url_decode(claims["jti"].get<std::string>())->size() == 16u);
 
   // Verify with the published public key only.
   auto jwk = nlohmann::json::parse(signing->record.public_jwk);
@@ -210,7 +214,7 @@ BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
 
   // Near the key's end, exp is capped at the key's own expiry.
   clock.set(signing->record.exp - 600);
-  auto late = tokens.issue("alice", false);
+  auto late = tokens.issue({"alice", "https://issuer.example", "api://test"}, false);
   BOOST_REQUIRE(late.ok());
   BOOST_TEST(nlohmann::json::parse(jose::parse_compact(late.value())->payload_json)["exp"] == signing->record.exp);
 }
@@ -221,7 +225,7 @@ BOOST_AUTO_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past) {
   crypto::MasterKey master = test_master();
   service::RsaKeyFactory factory(master);
   KeyManager(db, clock, factory, kPolicy).ensure();
-  auto token = service::TokenService(db, master, clock, 3600).issue("anonymous", true);
+  auto token = service::TokenService(db, master, clock, 3600).issue({"anonymous", "", ""}, true);
   BOOST_REQUIRE(token.ok());
   auto parts = jose::parse_compact(token.value());
   auto header = nlohmann::json::parse(parts->header_json);
@@ -229,6 +233,8 @@ BOOST_AUTO_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past) {
   auto expired = store::KeyRepository(db).latest_expired(kT0);
   BOOST_TEST(header["kid"] == std::to_string(expired->record.kid));
   BOOST_TEST(claims["exp"].get<std::int64_t>() < kT0);
+  BOOST_TEST(!claims.contains("iss"));
+  BOOST_TEST(!claims.contains("aud"));
   BOOST_TEST(claims["exp"].get<std::int64_t>() <= expired->record.exp);
   for (const auto& k : store::KeyRepository(db).unexpired(kT0)) BOOST_TEST(k.kid != expired->record.kid);
 }
@@ -241,7 +247,7 @@ BOOST_AUTO_TEST_CASE(undecryptable_key_is_an_error_not_a_crash) {
   KeyManager(db, clock, factory, kPolicy).ensure();
 
   crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
-  auto wrong = service::TokenService(db, other, clock, 3600).issue("alice", false);
+  auto wrong = service::TokenService(db, other, clock, 3600).issue({"alice", "", ""}, false);
   BOOST_REQUIRE(!wrong.ok());
   BOOST_TEST((wrong.error().code == service::ErrorCode::kInternal));
   BOOST_TEST(wrong.error().log_detail.find("authentication") != std::string::npos);
@@ -249,7 +255,7 @@ BOOST_AUTO_TEST_CASE(undecryptable_key_is_an_error_not_a_crash) {
 
   store::Statement corrupt(db, "UPDATE keys SET key = substr(key, 1, 20)");
   corrupt.run();
-  auto truncated = service::TokenService(db, master, clock, 3600).issue("alice", false);
+  auto truncated = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false);
   BOOST_REQUIRE(!truncated.ok());
   BOOST_TEST(truncated.error().log_detail.find("truncated") != std::string::npos);
 }

@@ -35,8 +35,17 @@ class FakeApi final : public service::Api {
     if (fail_with) return util::fail(*fail_with);
     return std::string("0b7e8a2c-1f4d-4c3b-9a6e-2d5f8c9b1a70");
   }
+  util::Result<std::string, service::ServiceError> discovery(const std::string& base_url) override {
+    last_base_url = base_url;
+    return std::string(R"({"issuer":")") + base_url + "\"}";
+  }
+  util::Result<std::string, service::ServiceError> readiness() override {
+    if (fail_with) return util::fail(*fail_with);
+    return std::string(R"({"status":"ready"})");
+  }
   bool expired_tokens_allowed() const override { return allow_expired; }
   std::optional<service::RegisterRequest> last_register_request;
+  std::string last_base_url;
 };
 
 Request request(std::string method, std::string path, std::string query = "", std::string body = "",
@@ -274,4 +283,48 @@ BOOST_AUTO_TEST_CASE(forwarded_for_is_believed_only_from_trusted_proxies) {
   r.headers["x-forwarded-for"] = "garbage, 10.0.0.2";
   trusting.handle(r);
   BOOST_TEST(api.last_token_request->client_addr == "127.0.0.1");
+}
+
+BOOST_AUTO_TEST_CASE(discovery_health_and_readiness) {
+  FakeApi api;
+  http::Router router(api);
+  Request disc = request("GET", "/.well-known/openid-configuration");
+  disc.headers["host"] = "Auth.Example.com:8443";
+  disc.https = true;
+  Response d = router.handle(disc);
+  BOOST_TEST(d.status == 200);
+  BOOST_TEST(api.last_base_url == "https://auth.example.com:8443");
+  BOOST_TEST(body_json(d)["issuer"] == "https://auth.example.com:8443");
+
+  Response h = router.handle(request("GET", "/healthz"));
+  BOOST_TEST(h.status == 200);
+  BOOST_TEST(body_json(h)["status"] == "ok");
+  BOOST_TEST(router.handle(request("GET", "/readyz")).status == 200);
+  api.fail_with = service::ServiceError{service::ErrorCode::kUnavailable, "the signing key cannot be decrypted", "x"};
+  expect_json_error(router.handle(request("GET", "/readyz")), 503, "temporarily_unavailable");
+  for (const char* p : {"/healthz", "/readyz", "/.well-known/openid-configuration"}) {
+    Response r = router.handle(request("POST", p));
+    BOOST_TEST(r.status == 405);
+    BOOST_TEST(r.header("Allow").value_or("") == "GET, HEAD");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(base_url_from_host_or_server_name) {
+  Request r = request("GET", "/");
+  r.server_name = "jwks.internal";
+  r.server_port = "8080";
+  BOOST_TEST(http::request_base_url(r) == "http://jwks.internal:8080");
+  r.server_port = "80";
+  BOOST_TEST(http::request_base_url(r) == "http://jwks.internal");
+  r.headers["host"] = "127.0.0.1:9000";
+  BOOST_TEST(http::request_base_url(r) == "http://127.0.0.1:9000");
+  r.headers["host"] = "[::1]:9000";
+  BOOST_TEST(http::request_base_url(r) == "http://[::1]:9000");
+  for (const char* evil : {"evil.com/path", "a b", "x@y", "", "\"quoted\"", "host\r\nX: y"}) {
+    r.headers["host"] = evil;
+    BOOST_TEST(http::request_base_url(r) == "http://jwks.internal", evil);
+  }
+  const char* params[] = {"HTTPS=on", "SERVER_NAME=s", "SERVER_PORT=443", "REQUEST_METHOD=GET", "REQUEST_URI=/"};
+  Request tls = http::request_from_params(params, "");
+  BOOST_TEST(http::request_base_url(tls) == "https://s");
 }

@@ -49,6 +49,14 @@ BOOST_AUTO_TEST_CASE(explicit_values) {
   BOOST_TEST(r->key_lifetime == 7 * 86400);
   BOOST_TEST(r->token_lifetime == 900);
   BOOST_TEST(r->max_body_bytes == 4096u);
+  auto more = load({{"JWKS_ISSUER", "https://auth.example.com/"}, {"JWKS_AUDIENCE", "api://orders"},
+                    {"JWKS_RATE_LIMIT", "5/60s"}, {"JWKS_TRUSTED_PROXIES", "10.0.0.1, ::1"}});
+  BOOST_REQUIRE(more.ok());
+  BOOST_TEST(more->issuer == "https://auth.example.com");  // trailing slash dropped
+  BOOST_TEST(more->audience == "api://orders");
+  BOOST_TEST(more->rate_limit.requests == 5);
+  BOOST_TEST(more->rate_limit.window_ms == 60000);
+  BOOST_TEST(more->trusted_proxies == (std::vector<std::string>{"10.0.0.1", "::1"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(bad_values_name_their_variable) {
@@ -59,6 +67,10 @@ BOOST_AUTO_TEST_CASE(bad_values_name_their_variable) {
   expect_error_naming({{"JWKS_KEY_LIFETIME", "1h"}, {"JWKS_TOKEN_LIFETIME", "1h"}}, "JWKS_KEY_LIFETIME");
   expect_error_naming({{"JWKS_MAX_BODY", "12kb"}}, "JWKS_MAX_BODY");
   expect_error_naming({{"JWKS_MAX_BODY", "10"}}, "JWKS_MAX_BODY");
+  expect_error_naming({{"JWKS_ISSUER", "auth.example.com"}}, "JWKS_ISSUER");
+  expect_error_naming({{"JWKS_ISSUER", "https://a.example/?x=1"}}, "JWKS_ISSUER");
+  expect_error_naming({{"JWKS_RATE_LIMIT", "10"}}, "JWKS_RATE_LIMIT");
+  expect_error_naming({{"JWKS_TRUSTED_PROXIES", "10.0.0.1, proxy.local"}}, "JWKS_TRUSTED_PROXIES");
 }
 
 BOOST_AUTO_TEST_CASE(durations) {

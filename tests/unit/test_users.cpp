@@ -58,7 +58,7 @@ struct IssuerFixture {
   util::Result<std::string, service::ServiceError> login(std::optional<std::string> user,
                                                          std::optional<std::string> password) {
     clock.advance(1);  // keep clear of the rate limit
-    return issuer->issue_token({creds(std::move(user), std::move(password)), false, "192.0.2.10"});
+    return issuer->issue_token({creds(std::move(user), std::move(password)), false, "192.0.2.10", "https://jwks.example"});
   }
 };
 
@@ -181,7 +181,7 @@ BOOST_AUTO_TEST_CASE(rate_limit_is_checked_first_and_refusals_are_not_counted) {
   f.settings.rate_limit = auth::RateLimit{3, 1000};
   f.issuer.emplace(f.settings, f.master, f.clock, f.factory, kFast);
   auto attempt = [&](std::optional<std::string> pw) {
-    return f.issuer->issue_token({creds("alice", std::move(pw)), false, "192.0.2.99"});
+    return f.issuer->issue_token({creds("alice", std::move(pw)), false, "192.0.2.99", "https://jwks.example"});
   };
   f.register_user("alice", "alice@example.com");
   for (int i = 0; i < 3; ++i) {

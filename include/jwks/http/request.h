@@ -20,6 +20,9 @@ struct Request {
   std::string body;                           // empty when body_too_large
   bool body_too_large = false;                // declared length above the limit; body not read
   std::string remote_addr;                    // REMOTE_ADDR from the front
+  bool https = false;                         // HTTPS=on or REQUEST_SCHEME=https
+  std::string server_name;                    // SERVER_NAME
+  std::string server_port;                    // SERVER_PORT
 
   // The header's value, if present. `name` must be lower-case.
   std::optional<std::string_view> header(std::string_view name) const;
@@ -39,6 +42,11 @@ struct Response {
 // PATH_INFO differently), headers from HTTP_* plus CONTENT_TYPE and
 // CONTENT_LENGTH. The body is taken as given.
 Request request_from_params(std::span<const char* const> params, std::string body);
+
+// "scheme://host[:port]" of the request: the Host header when it is a valid
+// host name or address (with an optional port), else SERVER_NAME and
+// SERVER_PORT. Deployments that must not trust Host set JWKS_ISSUER.
+std::string request_base_url(const Request& request);
 
 // The reason phrase for a status ("Not Found"), "Unknown" for others.
 const char* reason_phrase(int status);

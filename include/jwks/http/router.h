@@ -27,6 +27,8 @@ class Router {
   Response jwks(const Request& request) const;
   Response auth(const Request& request) const;
   Response register_user(const Request& request) const;
+  Response discovery(const Request& request) const;
+  Response readiness(const Request& request) const;
 
   service::Api& api_;
   std::vector<std::string> trusted_proxies_;

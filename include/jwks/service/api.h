@@ -16,6 +16,7 @@ struct TokenRequest {
   auth::Credentials credentials;
   bool expired = false;     // ?expired=true
   std::string client_addr;  // for the rate limit, auth_logs and the error log
+  std::string base_url;     // "scheme://host" of the request: the issuer unless JWKS_ISSUER is set
 };
 
 struct RegisterRequest {
@@ -33,6 +34,11 @@ class Api {
   // Registers a user with a generated password; returns that password, the
   // only time it exists outside its Argon2id hash.
   virtual util::Result<std::string, ServiceError> register_user(const RegisterRequest& request) = 0;
+  // The OpenID Connect discovery document (JSON text) for a request to `base_url`.
+  virtual util::Result<std::string, ServiceError> discovery(const std::string& base_url) = 0;
+  // Readiness: the store opens and a signing key exists and decrypts with the
+  // master key. Returns a short JSON status; kUnavailable otherwise.
+  virtual util::Result<std::string, ServiceError> readiness() = 0;
   // Whether ?expired=true is allowed (JWKS_ALLOW_EXPIRED).
   virtual bool expired_tokens_allowed() const = 0;
 };

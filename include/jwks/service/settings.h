@@ -24,6 +24,8 @@ struct Settings {
   int busy_timeout_ms = 5000;                             // JWKS_BUSY_TIMEOUT_MS
   auth::RateLimit rate_limit;                             // JWKS_RATE_LIMIT, "10/1s"
   std::vector<std::string> trusted_proxies;               // JWKS_TRUSTED_PROXIES: IP literals
+  std::string issuer;    // JWKS_ISSUER: "https://host[/path]" without a trailing '/'; empty: from the request
+  std::string audience;  // JWKS_AUDIENCE: the tokens' aud claim; empty: no aud
 };
 
 // Looks up an environment variable; nullptr when unset. Injected for tests.

@@ -13,20 +13,28 @@
 
 namespace jwks::service {
 
+// Who the token is for and from; the service adds the times, jti and kid.
+struct TokenSubject {
+  std::string subject;   // sub
+  std::string issuer;    // iss; omitted when empty
+  std::string audience;  // aud; omitted when empty
+};
+
 class TokenService {
  public:
   // References must outlive the service.
   TokenService(store::Database& db, const crypto::MasterKey& master, const Clock& clock, std::int64_t token_lifetime)
       : db_(db), master_(master), clock_(clock), token_lifetime_(token_lifetime) {}
 
-  // Signs {"sub","iat","nbf","exp"} with the active key (the unexpired key
-  // that expires last); exp = min(now + token lifetime, key's exp). With
+  // Signs {"iss","sub","aud","iat","nbf","exp","jti"} (jti: 128 random bits,
+  // base64url; iss and aud only when set) with the active key (the unexpired
+  // key that expires last); exp = min(now + token lifetime, key's exp). With
   // `expired`, signs with the most recently expired key instead, and
   // exp = that key's exp (in the past), iat = nbf = exp - token lifetime.
   // The private key is decrypted for this call only and freed before return.
   // Fails with kUnavailable when no suitable key exists, kInternal when a key
   // cannot be decrypted (detail in log_detail); throws store::SqliteError.
-  util::Result<std::string, ServiceError> issue(std::string_view subject, bool expired);
+  util::Result<std::string, ServiceError> issue(const TokenSubject& who, bool expired);
 
  private:
   store::Database& db_;
