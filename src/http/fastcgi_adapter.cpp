@@ -83,7 +83,10 @@ bool read_body(FCGX_Request& req, std::size_t limit, std::string& body) {
 void write_response(FCGX_Request& req, const Response& response) {
   std::string head = "Status: " + std::to_string(response.status) + " " + reason_phrase(response.status) + "\r\n";
   for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
-  if (!response.header("Content-Length")) head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  // A 304 or 204 has no body and must not claim a length of zero for it.
+  const bool bodiless = response.status == 304 || response.status == 204;
+  if (!bodiless && !response.header("Content-Length"))
+    head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   head += "\r\n";
   FCGX_PutStr(head.data(), static_cast<int>(head.size()), req.out);
   if (!response.body.empty()) FCGX_PutStr(response.body.data(), static_cast<int>(response.body.size()), req.out);

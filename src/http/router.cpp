@@ -49,6 +49,22 @@ std::optional<bool> expired_flag(std::string_view query) {
   return expired;
 }
 
+// If-None-Match (RFC 9110 §13.1.2): "*" or a list of entity tags, compared
+// weakly (a W/ prefix is ignored).
+bool etag_matches(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    std::size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item == "*") return true;
+    if (item.starts_with("W/")) item.remove_prefix(2);
+    if (item == etag) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Response Router::handle(const Request& request) const {
@@ -97,7 +113,21 @@ Response Router::root() const {
 Response Router::jwks(const Request& request) const {
   auto keys = api_.jwks();
   if (!keys) return to_response(keys.error(), request.remote_addr);
-  return json_response(200, std::move(keys.value()));
+  // Clients may keep the set but must revalidate before use (a new key can
+  // sign as soon as it exists); revalidation is a cheap 304. If the server
+  // cannot answer, a stale copy beats none for a day.
+  const char* cache = "public, no-cache, stale-if-error=86400";
+  if (auto inm = request.header("if-none-match"); inm && etag_matches(*inm, keys->etag)) {
+    Response r;
+    r.status = 304;
+    r.set_header("ETag", keys->etag);
+    r.set_header("Cache-Control", cache);
+    return r;
+  }
+  Response r = json_response(200, std::move(keys->json));
+  r.set_header("ETag", keys->etag);
+  r.set_header("Cache-Control", cache);
+  return r;
 }
 
 Response Router::auth(const Request& request) const {

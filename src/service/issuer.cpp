@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "jwks/auth/uuid.h"
+#include "jwks/crypto/digest.h"
 #include "jwks/crypto/handle.h"
+#include "jwks/jose/base64url.h"
 #include "jwks/crypto/sealed_key.h"
 #include "jwks/crypto/secure_bytes.h"
 #include "jwks/service/authenticator.h"
@@ -20,7 +22,7 @@ namespace {
 
 // Runs `body`, turning the exceptions of the layers below into ServiceErrors.
 template <typename F>
-util::Result<std::string, ServiceError> guarded(const char* what, F&& body) {
+auto guarded(const char* what, F&& body) -> decltype(body()) {
   try {
     return body();
   } catch (const store::SqliteError& e) {
@@ -48,15 +50,19 @@ store::Database Issuer::open_store() {
   return db;
 }
 
-util::Result<std::string, ServiceError> Issuer::jwks() {
-  return guarded("jwks", [&]() -> util::Result<std::string, ServiceError> {
+util::Result<JwksDocument, ServiceError> Issuer::jwks() {
+  return guarded("jwks", [&]() -> util::Result<JwksDocument, ServiceError> {
     store::Database db = open_store();
     KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
     nlohmann::json keys = nlohmann::json::array();
     for (const store::KeyRecord& r : store::KeyRepository(db).unexpired(clock_.now())) {
       keys.push_back(jose::publishable_jwk(nlohmann::json::parse(r.public_jwk), std::to_string(r.kid), r.alg));
     }
-    return nlohmann::json{{"keys", std::move(keys)}}.dump();
+    JwksDocument doc{nlohmann::json{{"keys", std::move(keys)}}.dump(), ""};
+    auto digest = crypto::sha256(
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(doc.json.data()), doc.json.size()));
+    doc.etag = "\"" + jose::base64url_encode(std::span<const std::uint8_t>(digest.data(), 16)) + "\"";
+    return doc;
   });
 }
 

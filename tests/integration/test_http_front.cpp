@@ -273,6 +273,17 @@ BOOST_AUTO_TEST_CASE(jwks_lists_unexpired_rsa_keys) {
   HttpResponse head = http("HEAD", "/.well-known/jwks.json");
   BOOST_TEST(head.status == 200);
   BOOST_TEST(head.body.empty());
+
+  // Conditional GET: the same set gives the same ETag and a bodiless 304.
+  HttpResponse full = http("GET", "/.well-known/jwks.json");
+  const std::string etag = full.header("etag");
+  BOOST_REQUIRE(!etag.empty());
+  BOOST_TEST(full.header("cache-control").find("no-cache") != std::string::npos);
+  HttpResponse again = http("GET", "/.well-known/jwks.json", "", {"If-None-Match: " + etag});
+  BOOST_TEST(again.status == 304);
+  BOOST_TEST(again.body.empty());
+  BOOST_TEST(again.header("etag") == etag);
+  BOOST_TEST(http("GET", "/.well-known/jwks.json", "", {"If-None-Match: \"stale\""}).status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(tokens_verify_against_the_served_jwks) {

@@ -20,10 +20,10 @@ class FakeApi final : public service::Api {
   std::optional<service::TokenRequest> last_token_request;
   int jwks_calls = 0;
 
-  util::Result<std::string, service::ServiceError> jwks() override {
+  util::Result<service::JwksDocument, service::ServiceError> jwks() override {
     ++jwks_calls;
     if (fail_with) return util::fail(*fail_with);
-    return std::string(R"({"keys":[{"kid":"1"}]})");
+    return service::JwksDocument{R"({"keys":[{"kid":"1"}]})", "\"abc\""};
   }
   util::Result<std::string, service::ServiceError> issue_token(const service::TokenRequest& r) override {
     last_token_request = r;
@@ -327,4 +327,26 @@ BOOST_AUTO_TEST_CASE(base_url_from_host_or_server_name) {
   const char* params[] = {"HTTPS=on", "SERVER_NAME=s", "SERVER_PORT=443", "REQUEST_METHOD=GET", "REQUEST_URI=/"};
   Request tls = http::request_from_params(params, "");
   BOOST_TEST(http::request_base_url(tls) == "https://s");
+}
+
+BOOST_AUTO_TEST_CASE(jwks_etag_and_304) {
+  FakeApi api;
+  http::Router router(api);
+  Response first = router.handle(request("GET", "/.well-known/jwks.json"));
+  BOOST_TEST(first.header("ETag").value_or("") == "\"abc\"");
+  BOOST_TEST(first.header("Cache-Control").value_or("").find("no-cache") != std::string::npos);
+  BOOST_TEST(first.header("Cache-Control").value_or("").find("stale-if-error") != std::string::npos);
+  for (const char* inm : {"\"abc\"", "W/\"abc\"", "\"x\", \"abc\"", "*"}) {
+    Request r = request("GET", "/.well-known/jwks.json");
+    r.headers["if-none-match"] = inm;
+    Response not_modified = router.handle(r);
+    BOOST_TEST(not_modified.status == 304, inm);
+    BOOST_TEST(not_modified.body.empty());
+    BOOST_TEST(not_modified.header("ETag").value_or("") == "\"abc\"");
+  }
+  for (const char* inm : {"\"abd\"", "abc", "", "\"ab\""}) {
+    Request r = request("GET", "/.well-known/jwks.json");
+    r.headers["if-none-match"] = inm;
+    BOOST_TEST(router.handle(r).status == 200, inm);
+  }
 }

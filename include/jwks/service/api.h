@@ -19,6 +19,11 @@ struct TokenRequest {
   std::string base_url;     // "scheme://host" of the request: the issuer unless JWKS_ISSUER is set
 };
 
+struct JwksDocument {
+  std::string json;  // {"keys":[...]}
+  std::string etag;  // strong entity tag of `json`: "\"<base64url of 128 bits of SHA-256>\""
+};
+
 struct RegisterRequest {
   auth::Registration registration;
   std::string client_addr;
@@ -28,7 +33,7 @@ class Api {
  public:
   virtual ~Api() = default;
   // The JWK Set of every unexpired key, as JSON text.
-  virtual util::Result<std::string, ServiceError> jwks() = 0;
+  virtual util::Result<JwksDocument, ServiceError> jwks() = 0;
   // A signed JWT for the request.
   virtual util::Result<std::string, ServiceError> issue_token(const TokenRequest& request) = 0;
   // Registers a user with a generated password; returns that password, the

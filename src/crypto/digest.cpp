@@ -1,0 +1,15 @@
+#include "jwks/crypto/digest.h"
+
+#include "jwks/crypto/handle.h"
+
+namespace jwks::crypto {
+
+std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> data) {
+  std::array<std::uint8_t, 32> out{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 || len != out.size())
+    throw_openssl_error("EVP_Digest(SHA-256)");
+  return out;
+}
+
+}  // namespace jwks::crypto
