@@ -56,7 +56,11 @@ util::Result<JwksDocument, ServiceError> Issuer::jwks() {
     KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
     nlohmann::json keys = nlohmann::json::array();
     for (const store::KeyRecord& r : store::KeyRepository(db).unexpired(clock_.now())) {
-      keys.push_back(jose::publishable_jwk(nlohmann::json::parse(r.public_jwk), std::to_string(r.kid), r.alg));
+      const nlohmann::json members = nlohmann::json::parse(r.public_jwk);
+      if (!r.thumbprint.empty()) keys.push_back(jose::publishable_jwk(members, r.thumbprint, r.alg));
+      // A key from before thumbprint kids also keeps its old kid, for the tokens it signed then.
+      if (r.legacy_kid || r.thumbprint.empty())
+        keys.push_back(jose::publishable_jwk(members, std::to_string(r.kid), r.alg));
     }
     JwksDocument doc{nlohmann::json{{"keys", std::move(keys)}}.dump(), ""};
     auto digest = crypto::sha256(
@@ -127,7 +131,7 @@ util::Result<std::string, ServiceError> Issuer::readiness() {
       return util::fail(ServiceError{ErrorCode::kUnavailable, "the signing key cannot be decrypted",
                                      "readyz: key " + std::to_string(sealed->record.kid) + ": " + key.error()});
     }
-    return nlohmann::json{{"status", "ready"}, {"active_kid", std::to_string(sealed->record.kid)}}.dump();
+    return nlohmann::json{{"status", "ready"}, {"active_kid", sealed->record.thumbprint}}.dump();
   });
 }
 

@@ -3,6 +3,7 @@
 #include "jwks/crypto/rsa.h"
 #include "jwks/crypto/sealed_key.h"
 #include "jwks/jose/jwk.h"
+#include "jwks/jose/thumbprint.h"
 
 #include <nlohmann/json.hpp>
 
@@ -11,7 +12,8 @@ namespace jwks::service {
 NewKey RsaKeyFactory::create() {
   crypto::PkeyPtr key = crypto::generate_rsa(bits_);
   crypto::RsaPublicComponents pub = crypto::rsa_public_components(*key);
-  return NewKey{crypto::seal_private_key(master_, *key), "RS256", jose::rsa_public_members(pub.n, pub.e).dump()};
+  nlohmann::json members = jose::rsa_public_members(pub.n, pub.e);
+  return NewKey{crypto::seal_private_key(master_, *key), "RS256", members.dump(), *jose::jwk_thumbprint(members)};
 }
 
 }  // namespace jwks::service

@@ -2,6 +2,10 @@
 
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
+#include "jwks/jose/thumbprint.h"
+
 #include "jwks/store/key_repository.h"
 #include "jwks/store/transaction.h"
 
@@ -24,7 +28,20 @@ bool KeyManager::needs_expired_key(std::int64_t now) const {
   return policy_.keep_expired && !store::KeyRepository(db_).any_expired(now);
 }
 
+void KeyManager::fill_thumbprints() {
+  store::KeyRepository repo(db_);
+  auto missing = repo.without_thumbprint();
+  if (missing.empty()) return;
+  store::Transaction tx(db_, store::TransactionMode::kImmediate);
+  for (const store::KeyRecord& r : repo.without_thumbprint()) {
+    auto tp = jose::jwk_thumbprint(nlohmann::json::parse(r.public_jwk, nullptr, false));
+    if (tp) repo.set_thumbprint(r.kid, *tp);
+  }
+  tx.commit();
+}
+
 int KeyManager::ensure() {
+  fill_thumbprints();
   std::int64_t now = clock_.now();
   bool want_signing = needs_signing_key(now);
   bool want_expired = needs_expired_key(now);
@@ -40,11 +57,13 @@ int KeyManager::ensure() {
   store::KeyRepository repo(db_);
   int inserted = 0;
   if (signing && needs_signing_key(now)) {
-    repo.insert(signing->envelope, now + policy_.key_lifetime, signing->alg, signing->public_jwk, now);
+    repo.insert(signing->envelope, now + policy_.key_lifetime, signing->alg, signing->public_jwk, signing->thumbprint,
+                now);
     ++inserted;
   }
   if (expired && needs_expired_key(now)) {
-    repo.insert(expired->envelope, now - policy_.expired_key_age, expired->alg, expired->public_jwk, now);
+    repo.insert(expired->envelope, now - policy_.expired_key_age, expired->alg, expired->public_jwk,
+                expired->thumbprint, now);
     ++inserted;
   }
   tx.commit();
@@ -56,7 +75,7 @@ std::int64_t KeyManager::rotate() {
   store::Transaction tx(db_, store::TransactionMode::kImmediate);
   std::int64_t now = clock_.now();
   std::int64_t kid = store::KeyRepository(db_).insert(key.envelope, now + policy_.key_lifetime, key.alg,
-                                                      key.public_jwk, now);
+                                                      key.public_jwk, key.thumbprint, now);
   tx.commit();
   return kid;
 }
@@ -69,7 +88,7 @@ std::vector<KeyStatus> KeyManager::list() const {
   std::vector<KeyStatus> out;
   for (const store::KeyRecord& r : repo.all()) {
     KeyState state = r.exp <= now ? KeyState::kExpired : r.kid == active ? KeyState::kActive : KeyState::kValid;
-    out.push_back(KeyStatus{r.kid, r.alg, state, r.created_at, r.exp});
+    out.push_back(KeyStatus{r.kid, r.thumbprint, r.alg, state, r.created_at, r.exp});
   }
   return out;
 }

@@ -38,7 +38,8 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
     exp = rec.exp;
     iat = exp - token_lifetime_;
   }
-  const nlohmann::json header{{"alg", rec.alg}, {"typ", "JWT"}, {"kid", std::to_string(rec.kid)}};
+  const std::string kid = rec.thumbprint.empty() ? std::to_string(rec.kid) : rec.thumbprint;
+  const nlohmann::json header{{"alg", rec.alg}, {"typ", "JWT"}, {"kid", kid}};
   std::array<std::uint8_t, 16> jti{};
   crypto::SystemRandom::instance().fill(jti);
   nlohmann::json claims{{"sub", who.subject}, {"iat", iat}, {"nbf", iat}, {"exp", exp}, {"jti", jose::base64url_encode(jti)}};

@@ -50,7 +50,18 @@ CREATE INDEX IF NOT EXISTS rate_events_at ON rate_events(at_ms);
 CREATE UNIQUE INDEX IF NOT EXISTS users_email_nocase ON users(lower(email));
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2};
+// Version 3: key ids become RFC 7638 thumbprints (globally unique, derived
+// from the key). Keys that existed before keep being published under their
+// old decimal kid too (legacy_kid = 1), so tokens they signed still verify;
+// the service fills in their thumbprints (KeyManager::ensure).
+constexpr const char* kVersion3 = R"sql(
+ALTER TABLE key_public ADD COLUMN thumbprint TEXT;
+ALTER TABLE key_public ADD COLUMN legacy_kid INTEGER NOT NULL DEFAULT 0;
+UPDATE key_public SET legacy_kid = 1;
+CREATE UNIQUE INDEX IF NOT EXISTS key_public_thumbprint ON key_public(thumbprint) WHERE thumbprint IS NOT NULL;
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
@@ -64,18 +75,27 @@ int schema_version(const Database& db) {
   return static_cast<int>(version.column_int64(0));
 }
 
-void migrate(Database& db) {
-  if (schema_version(db) == kSchemaVersion) return;
+void migrate(Database& db) { migrate_to(db, kSchemaVersion); }
+
+void migrate_to(Database& db, int target) {
+  if (target > kSchemaVersion) throw std::logic_error("migrate_to: unknown schema version");
+  auto refuse_newer = [](int v) {
+    if (v > kSchemaVersion) {
+      throw std::runtime_error("database schema version " + std::to_string(v) +
+                               " is newer than this build understands (" + std::to_string(kSchemaVersion) + ")");
+    }
+  };
+  int current = schema_version(db);
+  refuse_newer(current);
+  if (current >= target) return;  // the common case: one read
+
   Transaction tx(db, TransactionMode::kImmediate);
-  int current = schema_version(db);  // another process may have migrated meanwhile
-  if (current > kSchemaVersion) {
-    throw std::runtime_error("database schema version " + std::to_string(current) +
-                             " is newer than this build understands (" + std::to_string(kSchemaVersion) + ")");
-  }
-  if (current == kSchemaVersion) return;
+  current = schema_version(db);  // another process may have migrated meanwhile
+  refuse_newer(current);
+  if (current >= target) return;
   db.exec("CREATE TABLE IF NOT EXISTS jwks_schema_version(version INTEGER NOT NULL, "
           "applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)");
-  for (int v = current + 1; v <= kSchemaVersion; ++v) {
+  for (int v = current + 1; v <= target; ++v) {
     db.exec(kMigrations[v - 1]);
     Statement record(db, "INSERT INTO jwks_schema_version (version) VALUES (?)");
     record.bind(1, std::int64_t{v}).run();

@@ -11,6 +11,7 @@
 #include "jwks/crypto/signature.h"
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jws.h"
+#include "jwks/service/issuer.h"
 #include "jwks/service/key_manager.h"
 #include "jwks/service/token_service.h"
 #include "jwks/store/key_repository.h"
@@ -36,7 +37,8 @@ class FakeFactory final : public service::KeyFactory {
   service::NewKey create() override {
     ++created;
     if (on_create) on_create();
-    return service::NewKey{{0x01, static_cast<std::uint8_t>(created)}, "RS256", R"({"kty":"RSA","n":"AQAB","e":"AQAB"})"};
+    return service::NewKey{{0x01, static_cast<std::uint8_t>(created)}, "RS256", R"({"kty":"RSA","n":"AQAB","e":"AQAB"})",
+                           "fake-thumbprint-" + std::to_string(created) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this))};
   }
 };
 
@@ -194,7 +196,7 @@ BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
   BOOST_TEST(header["alg"] == "RS256");
   BOOST_TEST(header["typ"] == "JWT");
   auto signing = store::KeyRepository(db).signing_key(kT0 + 1);
-  BOOST_TEST(header["kid"] == std::to_string(signing->record.kid));
+  BOOST_TEST(header["kid"] == signing->record.thumbprint);
   BOOST_TEST(claims["sub"] == "alice");
   BOOST_TEST(claims["iat"] == kT0);
   BOOST_TEST(claims["exp"] == kT0 + 3600);
@@ -231,7 +233,7 @@ BOOST_AUTO_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past) {
   auto header = nlohmann::json::parse(parts->header_json);
   auto claims = nlohmann::json::parse(parts->payload_json);
   auto expired = store::KeyRepository(db).latest_expired(kT0);
-  BOOST_TEST(header["kid"] == std::to_string(expired->record.kid));
+  BOOST_TEST(header["kid"] == expired->record.thumbprint);
   BOOST_TEST(claims["exp"].get<std::int64_t>() < kT0);
   BOOST_TEST(!claims.contains("iss"));
   BOOST_TEST(!claims.contains("aud"));
@@ -258,4 +260,51 @@ BOOST_AUTO_TEST_CASE(undecryptable_key_is_an_error_not_a_crash) {
   auto truncated = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false);
   BOOST_REQUIRE(!truncated.ok());
   BOOST_TEST(truncated.error().log_detail.find("truncated") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(keys_from_before_thumbprint_kids_keep_their_old_kid) {
+  // A database as schema version 2 left it: a key published as kid "1".
+  test::TempDir dir;
+  const std::string path = dir.file("old.db");
+  crypto::MasterKey master = test_master();
+  service::RsaKeyFactory factory(master);
+  service::NewKey old = factory.create();
+  {
+    store::Database db(path);
+    store::migrate_to(db, 2);
+    store::Statement(db, "INSERT INTO keys (key, exp) VALUES (?, ?)").bind_blob(1, old.envelope).bind(2, kT0 + 86400).run();
+    store::Statement(db, "INSERT INTO key_public (kid, alg, jwk, created_at) VALUES (1, 'RS256', ?, ?)")
+        .bind(1, old.public_jwk)
+        .bind(2, kT0)
+        .run();
+  }
+  // The new build upgrades it in place.
+  store::Database db = open_migrated(path);
+  ManualClock clock(kT0 + 60);
+  KeyManager(db, clock, factory, kPolicy).ensure();
+  auto records = store::KeyRepository(db).all();
+  BOOST_REQUIRE(!records.empty());
+  BOOST_TEST(records[0].kid == 1);
+  BOOST_TEST(records[0].legacy_kid);
+  BOOST_TEST(records[0].thumbprint == old.thumbprint);
+  for (std::size_t i = 1; i < records.size(); ++i) BOOST_TEST(!records[i].legacy_kid);  // new keys: thumbprints only
+
+  // A token the old release signed (kid "1") still finds its key, and new
+  // tokens name the same key by its thumbprint.
+  auto token = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false);
+  BOOST_REQUIRE(token.ok());
+  const std::string kid = nlohmann::json::parse(jose::parse_compact(token.value())->header_json)["kid"];
+  BOOST_TEST(kid == old.thumbprint);
+
+  // The JWKS lists that key under both kids.
+  service::Settings settings;
+  settings.db_path = path;
+  service::Issuer issuer(settings, master, clock, factory);
+  auto set = issuer.jwks();
+  BOOST_REQUIRE(set.ok());
+  std::vector<std::string> kids;
+  const nlohmann::json doc = nlohmann::json::parse(set->json);
+  for (const auto& k : doc["keys"]) kids.push_back(k["kid"]);
+  BOOST_TEST(std::count(kids.begin(), kids.end(), "1") == 1);
+  BOOST_TEST(std::count(kids.begin(), kids.end(), old.thumbprint) == 1);
 }

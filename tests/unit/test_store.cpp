@@ -102,6 +102,15 @@ BOOST_DATA_TEST_CASE(migration_is_idempotent_and_versioned, data::make(kBackends
   BOOST_TEST(count(db, "jwks_schema_version") == kSchemaVersion);
 }
 
+BOOST_AUTO_TEST_CASE(migrations_run_in_steps) {
+  Database db(":memory:");
+  migrate_to(db, 1);
+  BOOST_TEST(schema_version(db) == 1);
+  migrate(db);
+  BOOST_TEST(schema_version(db) == kSchemaVersion);
+  BOOST_TEST(count(db, "jwks_schema_version") == kSchemaVersion);
+}
+
 BOOST_AUTO_TEST_CASE(newer_schema_is_refused) {
   Database db(":memory:");
   migrate(db);
@@ -135,13 +144,13 @@ BOOST_DATA_TEST_CASE(transaction_rolls_back_unless_committed, data::make(kBacken
   const std::vector<std::uint8_t> blob{1, 2, 3};
   {
     Transaction tx(db, TransactionMode::kImmediate);
-    repo.insert(blob, 100, "RS256", R"({"kty":"RSA"})", 1);
+    repo.insert(blob, 100, "RS256", R"({"kty":"RSA"})", "tp-1", 1);
   }  // no commit
   BOOST_TEST(count(db, "keys") == 0);
   BOOST_TEST(count(db, "key_public") == 0);
   {
     Transaction tx(db, TransactionMode::kDeferred);
-    repo.insert(blob, 100, "RS256", R"({"kty":"RSA"})", 1);
+    repo.insert(blob, 100, "RS256", R"({"kty":"RSA"})", "tp-2", 1);
     tx.commit();
   }
   BOOST_TEST(count(db, "keys") == 1);
@@ -153,9 +162,9 @@ BOOST_DATA_TEST_CASE(key_repository_queries, data::make(kBackends), kind) {
   migrate(db);
   KeyRepository repo(db);
   const std::vector<std::uint8_t> env_a{0xa}, env_b{0xb}, env_c{0xc};
-  std::int64_t a = repo.insert(env_a, 1000, "RS256", "{}", 0);  // expires at 1000
-  std::int64_t b2 = repo.insert(env_b, 5000, "RS256", "{}", 0);
-  std::int64_t c = repo.insert(env_c, 3000, "RS256", "{}", 0);
+  std::int64_t a = repo.insert(env_a, 1000, "RS256", "{}", "tp-a", 0);  // expires at 1000
+  std::int64_t b2 = repo.insert(env_b, 5000, "RS256", "{}", "tp-b", 0);
+  std::int64_t c = repo.insert(env_c, 3000, "RS256", "{}", "tp-c", 0);
 
   // Expired means exp <= now.
   auto at_1000 = repo.unexpired(1000);
@@ -186,7 +195,7 @@ BOOST_AUTO_TEST_CASE(hostile_text_is_bound_not_executed) {
   Database db(":memory:");
   migrate(db);
   const std::string evil = "x'); DROP TABLE keys; --";
-  KeyRepository(db).insert(std::vector<std::uint8_t>{1}, 10, evil, "{}", 0);
+  KeyRepository(db).insert(std::vector<std::uint8_t>{1}, 10, evil, "{}", evil, 0);
   BOOST_TEST(count(db, "keys") == 1);
   BOOST_TEST(KeyRepository(db).all().at(0).alg == evil);
 }

@@ -13,6 +13,7 @@ struct NewKey {
   std::vector<std::uint8_t> envelope;  // sealed PKCS#8; never plaintext
   std::string alg;                     // JWS algorithm, e.g. "RS256"
   std::string public_jwk;              // JSON: kty and public members, no kid
+  std::string thumbprint;              // RFC 7638 thumbprint of public_jwk: the published kid
 };
 
 class KeyFactory {

@@ -24,7 +24,8 @@ enum class KeyState { kActive, kValid, kExpired };
 const char* to_string(KeyState s);
 
 struct KeyStatus {
-  std::int64_t kid;
+  std::int64_t kid;         // the row id (keys.kid)
+  std::string public_kid;   // the kid in the JWKS and in token headers
   std::string alg;
   KeyState state;  // kActive: the key that signs now; kValid: unexpired, in the JWKS
   std::int64_t created_at;
@@ -53,6 +54,8 @@ class KeyManager {
   std::vector<KeyStatus> list() const;
 
  private:
+  // Gives keys made before schema v3 their RFC 7638 thumbprint kid.
+  void fill_thumbprints();
   bool needs_signing_key(std::int64_t now) const;
   bool needs_expired_key(std::int64_t now) const;
 

@@ -20,6 +20,8 @@ struct KeyRecord {
   std::int64_t created_at = 0;  // Unix seconds
   std::string alg;
   std::string public_jwk;       // JSON object text: kty and public members, no kid
+  std::string thumbprint;       // the published kid (RFC 7638); empty until filled in
+  bool legacy_kid = false;      // also published under the decimal row id (keys made before v3)
 };
 
 struct SealedKey {
@@ -34,7 +36,11 @@ class KeyRepository {
   // Inserts the key and its public half; returns the new kid. Call inside a
   // transaction so the two rows land together. Throws SqliteError.
   std::int64_t insert(std::span<const std::uint8_t> envelope, std::int64_t exp, std::string_view alg,
-                      std::string_view public_jwk, std::int64_t created_at);
+                      std::string_view public_jwk, std::string_view thumbprint, std::int64_t created_at);
+
+  // Keys whose thumbprint is not filled in yet (made before schema v3).
+  std::vector<KeyRecord> without_thumbprint() const;
+  void set_thumbprint(std::int64_t kid, std::string_view thumbprint);
 
   // Keys with exp > now, oldest kid first.
   std::vector<KeyRecord> unexpired(std::int64_t now) const;

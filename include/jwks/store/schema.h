@@ -7,7 +7,7 @@
 namespace jwks::store {
 
 // Version of the schema this build writes, recorded in jwks_schema_version.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Brings `db` to kSchemaVersion: a no-op read when it is there already;
 // otherwise runs the missing migrations inside BEGIN IMMEDIATE after
@@ -15,6 +15,10 @@ inline constexpr int kSchemaVersion = 2;
 // Throws SqliteError, or std::runtime_error if the database was written by a
 // newer build (version > kSchemaVersion).
 void migrate(Database& db);
+
+// Brings `db` to `version` (<= kSchemaVersion) only: lets tests build a
+// database as an older release left it, then upgrade it.
+void migrate_to(Database& db, int version);
 
 // The version recorded in `db`, 0 for a database without the version table.
 int schema_version(const Database& db);
