@@ -1,29 +1,90 @@
-// jwksctl: administration of the key store shared with jwks-fcgi.
+// jwksctl: administration of the key store shared with jwks-fcgi. Wiring and
+// argument handling only; the work is done by the service and store layers.
+//
+// Exit codes: 0 success, 1 failure (database, I/O), 2 not found,
+// 64 usage error, 65 bad data (a key that does not decrypt, a bad new key),
+// 78 configuration error (NOT_MY_KEY, JWKS_* variables).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "jwks/crypto/master_key.h"
+#include "jwks/crypto/secure_bytes.h"
 #include "jwks/service/issuer.h"
+#include "jwks/service/jwks_document.h"
+#include "jwks/service/key_admin.h"
 #include "jwks/service/key_factory.h"
 #include "jwks/service/key_manager.h"
 #include "jwks/service/settings.h"
 #include "jwks/store/database.h"
 #include "jwks/store/schema.h"
+#include "jwks/store/user_repository.h"
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: jwksctl <command>\n"
-    "\n"
-    "commands:\n"
-    "  init     create the database (JWKS_DB) and the keys the server needs\n"
-    "  list     show every key: kid, algorithm, state, created and expiry times (UTC)\n"
-    "  rotate   add a new signing key now; older keys stay published until they expire\n"
-    "\n"
-    "environment: NOT_MY_KEY (required for init and rotate), JWKS_DB, JWKS_KEY_LIFETIME,\n"
-    "JWKS_TOKEN_LIFETIME, JWKS_ALLOW_EXPIRED; see README.md\n";
+using namespace jwks;
+
+constexpr int kOk = 0, kFailure = 1, kNotFound = 2, kUsage = 64, kBadData = 65, kConfig = 78;
+
+struct Command {
+  const char* name;
+  const char* usage;
+  const char* help;
+};
+
+constexpr Command kCommands[] = {
+    {"init", "jwksctl init", "Create the database (JWKS_DB) if needed and the keys the server needs. Idempotent."},
+    {"list", "jwksctl list",
+     "Show every key: row id, published kid, algorithm, state, created and expiry times (UTC).\n"
+     "Reads public data only: needs no NOT_MY_KEY."},
+    {"rotate", "jwksctl rotate",
+     "Add a new signing key now. Older keys stay published until they expire, so the tokens\n"
+     "they signed keep verifying."},
+    {"rekey", "jwksctl rekey [--new-key-file FILE]",
+     "Re-encrypt every private key from the current NOT_MY_KEY to a new master secret, read\n"
+     "from FILE or else from the first line of standard input. One transaction: every key is\n"
+     "decrypted with the current key and the new envelopes are checked before anything is\n"
+     "committed; if any key does not decrypt, nothing changes (exit 65). Afterwards, give the\n"
+     "servers the new NOT_MY_KEY and restart them."},
+    {"export-jwks", "jwksctl export-jwks [--output FILE]",
+     "Write the public key set, exactly as served at /.well-known/jwks.json, to FILE\n"
+     "(atomically, mode 0644) or to standard output: for a CDN or a static docroot.\n"
+     "Needs no NOT_MY_KEY."},
+    {"users", "jwksctl users list | jwksctl users delete USERNAME",
+     "list: id, username, e-mail, registration and last login times.\n"
+     "delete: remove a user (exit 2 if there is none); their auth_logs rows stay, with\n"
+     "user_id NULL."},
+};
+
+void print_usage(std::FILE* out) {
+  std::fputs("usage: jwksctl <command> [options]\n\ncommands:\n", out);
+  for (const Command& c : kCommands) std::fprintf(out, "  %s\n", c.usage);
+  std::fputs("\n'jwksctl <command> --help' explains one. Environment: NOT_MY_KEY, JWKS_DB and the other\n"
+             "JWKS_* variables of README.md. Exit codes: 0 ok, 1 failure, 2 not found, 64 usage,\n"
+             "65 bad data, 78 configuration.\n",
+             out);
+}
+
+const Command* find_command(const std::string& name) {
+  for (const Command& c : kCommands)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "jwksctl: %s\n", message.c_str());
+  return kUsage;
+}
 
 std::string utc(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -34,70 +95,172 @@ std::string utc(std::int64_t t) {
   return buf;
 }
 
-int list_keys(jwks::store::Database& db, const jwks::service::Settings& settings) {
-  jwks::service::SystemClock clock;
-  // list reads only public data: it needs no master key and creates nothing.
-  struct NoKeys final : jwks::service::KeyFactory {
-    jwks::service::NewKey create() override { throw std::logic_error("list creates no keys"); }
-  } no_keys;
-  jwks::service::KeyManager manager(db, clock, no_keys, jwks::service::key_policy(settings));
-  std::printf("%-6s %-6s %-8s %-20s %-20s\n", "kid", "alg", "state", "created", "expires");
+// For commands that read public data only.
+struct NoKeys final : service::KeyFactory {
+  service::NewKey create() override { throw std::logic_error("this command creates no keys"); }
+  bool opens(std::span<const std::uint8_t>) const override { return false; }
+};
+
+int list_keys(store::Database& db, const service::Settings& settings) {
+  service::SystemClock clock;
+  NoKeys no_keys;
+  service::KeyManager manager(db, clock, no_keys, service::key_policy(settings));
+  std::printf("%-5s %-43s %-6s %-8s %-20s %-20s\n", "row", "kid", "alg", "state", "created", "expires");
   for (const auto& k : manager.list()) {
-    std::printf("%-6lld %-6s %-8s %-20s %-20s\n", static_cast<long long>(k.kid), k.alg.c_str(),
-                jwks::service::to_string(k.state), utc(k.created_at).c_str(), utc(k.exp).c_str());
+    std::printf("%-5lld %-43s %-6s %-8s %-20s %-20s\n", static_cast<long long>(k.kid),
+                k.public_kid.empty() ? std::to_string(k.kid).c_str() : k.public_kid.c_str(), k.alg.c_str(),
+                service::to_string(k.state), utc(k.created_at).c_str(), utc(k.exp).c_str());
   }
-  return 0;
+  return kOk;
+}
+
+// Writes `text` to `path` through a temporary file and rename(2), so readers
+// (a web server) never see a partial file.
+bool write_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (ok) ok = ::rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) ::unlink(tmp.c_str());
+  return ok;
+}
+
+int export_jwks(store::Database& db, const std::vector<std::string>& args) {
+  std::string output;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--output" && i + 1 < args.size()) output = args[++i];
+    else return usage_error("export-jwks: unexpected argument '" + args[i] + "'");
+  }
+  service::JwksDocument doc = service::build_jwks(db, service::SystemClock().now());
+  if (output.empty()) {
+    std::printf("%s\n", doc.json.c_str());
+    return kOk;
+  }
+  if (!write_atomically(output, doc.json + "\n")) {
+    std::fprintf(stderr, "jwksctl: cannot write %s: %s\n", output.c_str(), std::strerror(errno));
+    return kFailure;
+  }
+  std::printf("wrote %s (ETag %s)\n", output.c_str(), doc.etag.c_str());
+  return kOk;
+}
+
+int users(store::Database& db, const std::vector<std::string>& args) {
+  store::UserRepository repo(db);
+  if (args.size() == 1 && args[0] == "list") {
+    std::printf("%-6s %-24s %-32s %-20s %-20s\n", "id", "username", "email", "registered", "last login");
+    for (const auto& u : repo.list()) {
+      std::printf("%-6lld %-24s %-32s %-20s %-20s\n", static_cast<long long>(u.id), u.username.c_str(),
+                  u.email.c_str(), u.date_registered.c_str(), u.last_login.empty() ? "-" : u.last_login.c_str());
+    }
+    return kOk;
+  }
+  if (args.size() == 2 && args[0] == "delete") {
+    if (!repo.remove(args[1])) {
+      std::fprintf(stderr, "jwksctl: no user named '%s'\n", args[1].c_str());
+      return kNotFound;
+    }
+    std::printf("deleted user '%s'\n", args[1].c_str());
+    return kOk;
+  }
+  return usage_error("usage: jwksctl users list | jwksctl users delete USERNAME");
+}
+
+int rekey(store::Database& db, const crypto::MasterKey& current, const std::vector<std::string>& args) {
+  std::string secret;
+  if (args.size() == 2 && args[0] == "--new-key-file") {
+    std::ifstream in(args[1], std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "jwksctl: cannot read %s\n", args[1].c_str());
+      return kFailure;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    secret = ss.str();
+  } else if (args.empty()) {
+    std::getline(std::cin, secret);
+  } else {
+    return usage_error("usage: jwksctl rekey [--new-key-file FILE]");
+  }
+  auto fresh = crypto::MasterKey::from_secret(secret);
+  crypto::cleanse(secret.data(), secret.size());
+  if (!fresh) {
+    std::fprintf(stderr, "jwksctl: the new master secret: %s\n", crypto::describe(fresh.error()).c_str());
+    return kBadData;
+  }
+  auto done = service::rekey(db, current, fresh.value());
+  if (!done) {
+    std::fprintf(stderr, "jwksctl: rekey refused: %s\n", done.error().c_str());
+    return kBadData;
+  }
+  std::printf("re-encrypted %d key(s); set NOT_MY_KEY to the new secret and restart the servers\n", done.value());
+  return kOk;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace jwks;
-  if (argc != 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
-    std::fputs(kUsage, argc == 2 ? stdout : stderr);
-    return argc == 2 ? 0 : 64;
+  if (argc < 2) {
+    print_usage(stderr);
+    return kUsage;
   }
-  const std::string command = argv[1];
-  if (command != "init" && command != "list" && command != "rotate") {
-    std::fprintf(stderr, "jwksctl: unknown command '%s'\n\n%s", command.c_str(), kUsage);
-    return 64;
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(stdout);
+    return kOk;
   }
+  const Command* command = find_command(name);
+  if (command == nullptr) {
+    std::fprintf(stderr, "jwksctl: unknown command '%s'\n\n", name.c_str());
+    print_usage(stderr);
+    return kUsage;
+  }
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::printf("usage: %s\n\n%s\n", command->usage, command->help);
+    return kOk;
+  }
+  if ((name == "init" || name == "list" || name == "rotate") && !args.empty())
+    return usage_error(name + " takes no arguments");
 
   auto settings = service::load_settings_from_environment();
   if (!settings) {
     std::fprintf(stderr, "jwksctl: %s\n", settings.error().c_str());
-    return 78;
+    return kConfig;
   }
   try {
-    if (command == "list") {
-      store::Database db(settings->db_path, store::DatabaseOptions{settings->busy_timeout_ms, false});
-      store::migrate(db);
-      return list_keys(db, settings.value());
-    }
+    const bool creates = name == "init";
+    const bool needs_master = name == "init" || name == "rotate" || name == "rekey";
     // Fail closed before touching the database: without the master key no
-    // key can be sealed.
+    // key can be sealed or opened.
     auto master = crypto::MasterKey::from_environment();
-    if (!master) {
+    if (needs_master && !master) {
       std::fprintf(stderr, "jwksctl: %s\n", crypto::describe(master.error()).c_str());
-      return 78;
+      return kConfig;
     }
-    store::Database db(settings->db_path, store::DatabaseOptions{settings->busy_timeout_ms, command == "init"});
+    store::Database db(settings->db_path, store::DatabaseOptions{settings->busy_timeout_ms, creates});
     store::migrate(db);
+    if (name == "list") return list_keys(db, settings.value());
+    if (name == "export-jwks") return export_jwks(db, args);
+    if (name == "users") return users(db, args);
+    if (name == "rekey") return rekey(db, master.value(), args);
+
     service::SystemClock clock;
     service::RsaKeyFactory factory(master.value());
     service::KeyManager manager(db, clock, factory, service::key_policy(settings.value()));
-    if (command == "init") {
+    if (name == "init") {
       int created = manager.ensure();
       std::printf("%s: schema version %d, %d key(s) created\n", settings->db_path.c_str(), store::kSchemaVersion,
                   created);
     } else {
       std::int64_t kid = manager.rotate();
       manager.ensure();
-      std::printf("new signing key %lld\n", static_cast<long long>(kid));
+      std::printf("new signing key (row %lld)\n", static_cast<long long>(kid));
     }
-    return 0;
+    return kOk;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "jwksctl: %s\n", e.what());
-    return 1;
+    return kFailure;
   }
 }

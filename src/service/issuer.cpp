@@ -9,6 +9,7 @@
 #include "jwks/crypto/sealed_key.h"
 #include "jwks/crypto/secure_bytes.h"
 #include "jwks/service/authenticator.h"
+#include "jwks/service/jwks_document.h"
 #include "jwks/store/rate_table.h"
 #include "jwks/store/user_repository.h"
 #include "jwks/util/log.h"
@@ -54,19 +55,7 @@ util::Result<JwksDocument, ServiceError> Issuer::jwks() {
   return guarded("jwks", [&]() -> util::Result<JwksDocument, ServiceError> {
     store::Database db = open_store();
     KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
-    nlohmann::json keys = nlohmann::json::array();
-    for (const store::KeyRecord& r : store::KeyRepository(db).unexpired(clock_.now())) {
-      const nlohmann::json members = nlohmann::json::parse(r.public_jwk);
-      if (!r.thumbprint.empty()) keys.push_back(jose::publishable_jwk(members, r.thumbprint, r.alg));
-      // A key from before thumbprint kids also keeps its old kid, for the tokens it signed then.
-      if (r.legacy_kid || r.thumbprint.empty())
-        keys.push_back(jose::publishable_jwk(members, std::to_string(r.kid), r.alg));
-    }
-    JwksDocument doc{nlohmann::json{{"keys", std::move(keys)}}.dump(), ""};
-    auto digest = crypto::sha256(
-        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(doc.json.data()), doc.json.size()));
-    doc.etag = "\"" + jose::base64url_encode(std::span<const std::uint8_t>(digest.data(), 16)) + "\"";
-    return doc;
+    return build_jwks(db, clock_.now());
   });
 }
 

@@ -1,6 +1,7 @@
 #include "jwks/service/key_manager.h"
 
 #include <optional>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -40,6 +41,15 @@ void KeyManager::fill_thumbprints() {
   tx.commit();
 }
 
+void KeyManager::require_matching_master_key() const {
+  auto newest = store::KeyRepository(db_).all_sealed();
+  if (!newest.empty() && !factory_.opens(newest.back().envelope)) {
+    throw std::runtime_error("NOT_MY_KEY does not open the keys already in the store (key " +
+                             std::to_string(newest.back().record.kid) +
+                             "): refusing to add keys sealed under a different master key");
+  }
+}
+
 int KeyManager::ensure() {
   fill_thumbprints();
   std::int64_t now = clock_.now();
@@ -47,6 +57,7 @@ int KeyManager::ensure() {
   bool want_expired = needs_expired_key(now);
   if (!want_signing && !want_expired) return 0;
 
+  require_matching_master_key();
   // RSA generation takes tens of milliseconds: never under the write lock.
   std::optional<NewKey> signing, expired;
   if (want_signing) signing = factory_.create();
@@ -71,6 +82,7 @@ int KeyManager::ensure() {
 }
 
 std::int64_t KeyManager::rotate() {
+  require_matching_master_key();
   NewKey key = factory_.create();
   store::Transaction tx(db_, store::TransactionMode::kImmediate);
   std::int64_t now = clock_.now();

@@ -38,6 +38,18 @@ std::int64_t KeyRepository::insert(std::span<const std::uint8_t> envelope, std::
   return kid;
 }
 
+std::vector<SealedKey> KeyRepository::all_sealed() const {
+  Statement s(db_, std::string(kSelectRecord).replace(std::string(kSelectRecord).find(" FROM"), 0, ", k.key") +
+                       "ORDER BY k.kid");
+  std::vector<SealedKey> out;
+  while (s.step()) out.push_back(SealedKey{read_record(s), s.column_blob(7)});
+  return out;
+}
+
+void KeyRepository::update_envelope(std::int64_t kid, std::span<const std::uint8_t> envelope) {
+  Statement(db_, "UPDATE keys SET key = ? WHERE kid = ?").bind_blob(1, envelope).bind(2, kid).run();
+}
+
 std::vector<KeyRecord> KeyRepository::without_thumbprint() const {
   Statement s(db_, std::string(kSelectRecord) + "WHERE p.thumbprint IS NULL ORDER BY k.kid");
   return read_all(s);

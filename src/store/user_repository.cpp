@@ -30,6 +30,24 @@ std::optional<UserRecord> UserRepository::find_by_username(std::string_view user
   return UserRecord{s.column_int64(0), s.column_text(1), s.column_text(2)};
 }
 
+std::vector<UserRepository::Listing> UserRepository::list() const {
+  Statement s(db_, "SELECT id, username, coalesce(email, ''), coalesce(date_registered, ''), "
+                   "coalesce(last_login, '') FROM users ORDER BY id");
+  std::vector<Listing> out;
+  while (s.step()) out.push_back({s.column_int64(0), s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4)});
+  return out;
+}
+
+bool UserRepository::remove(std::string_view username) {
+  Transaction tx(db_, TransactionMode::kImmediate);
+  auto user = find_by_username(username);
+  if (!user) return false;
+  Statement(db_, "UPDATE auth_logs SET user_id = NULL WHERE user_id = ?").bind(1, user->id).run();
+  Statement(db_, "DELETE FROM users WHERE id = ?").bind(1, user->id).run();
+  tx.commit();
+  return true;
+}
+
 void UserRepository::record_login(std::int64_t user_id, std::string_view client_addr,
                                   std::optional<std::string_view> rehashed) {
   Transaction tx(db_, TransactionMode::kImmediate);

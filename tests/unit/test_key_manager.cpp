@@ -12,7 +12,9 @@
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jws.h"
 #include "jwks/service/issuer.h"
+#include "jwks/service/key_admin.h"
 #include "jwks/service/key_manager.h"
+#include "jwks/crypto/sealed_key.h"
 #include "jwks/service/token_service.h"
 #include "jwks/store/key_repository.h"
 #include "jwks/store/schema.h"
@@ -40,6 +42,7 @@ class FakeFactory final : public service::KeyFactory {
     return service::NewKey{{0x01, static_cast<std::uint8_t>(created)}, "RS256", R"({"kty":"RSA","n":"AQAB","e":"AQAB"})",
                            "fake-thumbprint-" + std::to_string(created) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this))};
   }
+  bool opens(std::span<const std::uint8_t> envelope) const override { return !envelope.empty() && envelope[0] == 0x01; }
 };
 
 std::int64_t key_count(const store::Database& db) {
@@ -307,4 +310,53 @@ BOOST_AUTO_TEST_CASE(keys_from_before_thumbprint_kids_keep_their_old_kid) {
   for (const auto& k : doc["keys"]) kids.push_back(k["kid"]);
   BOOST_TEST(std::count(kids.begin(), kids.end(), "1") == 1);
   BOOST_TEST(std::count(kids.begin(), kids.end(), old.thumbprint) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(no_keys_are_added_under_a_different_master_key) {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock(kT0);
+  crypto::MasterKey master = test_master();
+  service::RsaKeyFactory factory(master);
+  KeyManager(db, clock, factory, kPolicy).ensure();
+  const auto before = store::KeyRepository(db).all().size();
+
+  crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
+  service::RsaKeyFactory wrong(other);
+  BOOST_CHECK_THROW(KeyManager(db, clock, wrong, kPolicy).rotate(), std::runtime_error);
+  clock.advance(kPolicy.key_lifetime);  // a new key is due
+  BOOST_CHECK_THROW(KeyManager(db, clock, wrong, kPolicy).ensure(), std::runtime_error);
+  BOOST_TEST(store::KeyRepository(db).all().size() == before);
+}
+
+BOOST_AUTO_TEST_CASE(rekey_moves_every_key_to_the_new_master_key_or_nothing) {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock(kT0);
+  crypto::MasterKey old_key = test_master();
+  service::RsaKeyFactory factory(old_key);
+  KeyManager(db, clock, factory, kPolicy).ensure();
+  KeyManager(db, clock, factory, kPolicy).rotate();
+  crypto::MasterKey fresh = test_master("the next master secret, 32 bytes or more");
+  crypto::MasterKey stranger = test_master("somebody else's master secret, 32+ bytes");
+
+  auto snapshot = [&] {
+    std::vector<std::vector<std::uint8_t>> envs;
+    for (const auto& k : store::KeyRepository(db).all_sealed()) envs.push_back(k.envelope);
+    return envs;
+  };
+  const auto before = snapshot();
+  auto refused = service::rekey(db, stranger, fresh);  // the wrong "current" key
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().find("nothing was changed") != std::string::npos);
+  BOOST_TEST((snapshot() == before));
+
+  auto done = service::rekey(db, old_key, fresh);
+  BOOST_REQUIRE(done.ok());
+  BOOST_TEST(done.value() == static_cast<int>(before.size()));
+  for (const auto& k : store::KeyRepository(db).all_sealed()) {
+    BOOST_TEST(crypto::open_private_key(fresh, k.envelope).ok());
+    BOOST_TEST(!crypto::open_private_key(old_key, k.envelope).ok());
+  }
+  // Tokens still sign, with the new master key only.
+  BOOST_TEST(service::TokenService(db, fresh, clock, 3600).issue({"a", "", ""}, false).ok());
+  BOOST_TEST(!service::TokenService(db, old_key, clock, 3600).issue({"a", "", ""}, false).ok());
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ class KeyFactory {
   // Generates and seals one key. Slow (RSA generation): call outside any
   // write transaction. Throws crypto::CryptoError.
   virtual NewKey create() = 0;
+  // Whether `envelope` was sealed under the same master key this factory
+  // seals with. Keys are never added to a store whose keys this master key
+  // cannot open (a wrong NOT_MY_KEY would otherwise leave a mixed store).
+  virtual bool opens(std::span<const std::uint8_t> envelope) const = 0;
 };
 
 // RSA keys for RS256 (2048 bits by default), sealed under `master`, which
@@ -30,6 +35,7 @@ class RsaKeyFactory final : public KeyFactory {
  public:
   explicit RsaKeyFactory(const crypto::MasterKey& master, unsigned bits = 2048) : master_(master), bits_(bits) {}
   NewKey create() override;
+  bool opens(std::span<const std::uint8_t> envelope) const override;
 
  private:
   const crypto::MasterKey& master_;

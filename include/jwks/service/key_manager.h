@@ -43,7 +43,9 @@ class KeyManager {
   // reads). Otherwise generates the missing keys without holding a lock, then
   // inside BEGIN IMMEDIATE re-checks and inserts only what is still missing,
   // so concurrent callers never both create one. Returns the number of keys
-  // inserted. Throws store::SqliteError or crypto::CryptoError.
+  // inserted. Refuses (std::runtime_error) to add keys when the factory's
+  // master key does not open the newest stored key. Throws
+  // store::SqliteError or crypto::CryptoError.
   int ensure();
 
   // Adds a new signing key now, whatever the state (jwksctl rotate): it
@@ -54,6 +56,9 @@ class KeyManager {
   std::vector<KeyStatus> list() const;
 
  private:
+  // Throws std::runtime_error unless the factory's master key opens the
+  // newest stored key.
+  void require_matching_master_key() const;
   // Gives keys made before schema v3 their RFC 7638 thumbprint kid.
   void fill_thumbprints();
   bool needs_signing_key(std::int64_t now) const;

@@ -38,6 +38,11 @@ class KeyRepository {
   std::int64_t insert(std::span<const std::uint8_t> envelope, std::int64_t exp, std::string_view alg,
                       std::string_view public_jwk, std::string_view thumbprint, std::int64_t created_at);
 
+  // Every key with its envelope, oldest kid first (for re-encryption).
+  std::vector<SealedKey> all_sealed() const;
+  // Replaces a key's envelope. Call inside a transaction. Throws SqliteError.
+  void update_envelope(std::int64_t kid, std::span<const std::uint8_t> envelope);
+
   // Keys whose thumbprint is not filled in yet (made before schema v3).
   std::vector<KeyRecord> without_thumbprint() const;
   void set_thumbprint(std::int64_t kid, std::string_view thumbprint);

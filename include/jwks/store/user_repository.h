@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jwks/store/database.h"
 #include "jwks/util/result.h"
@@ -32,6 +33,16 @@ class UserRepository {
                                                   std::string_view email);
 
   std::optional<UserRecord> find_by_username(std::string_view username) const;
+
+  struct Listing {
+    std::int64_t id;
+    std::string username, email, date_registered, last_login;  // last_login empty when never
+  };
+  std::vector<Listing> list() const;
+
+  // Deletes the user; their auth_logs rows stay, with user_id set to NULL,
+  // so the audit trail keeps its addresses and times. False if no such user.
+  bool remove(std::string_view username);
 
   // In one transaction: sets last_login to CURRENT_TIMESTAMP, replaces the
   // password hash when `rehashed` is given, and appends an auth_logs row

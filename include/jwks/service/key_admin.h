@@ -1,0 +1,21 @@
+// Administration of the stored keys that needs the master key.
+#pragma once
+
+#include <string>
+
+#include "jwks/crypto/master_key.h"
+#include "jwks/store/database.h"
+#include "jwks/util/result.h"
+
+namespace jwks::service {
+
+// Re-encrypts every private key from `current` to `fresh` in one
+// BEGIN IMMEDIATE transaction: each key is opened with `current`, sealed under
+// `fresh`, and the new envelope is opened again with `fresh` before anything
+// is committed. If any key does not open with `current` (the wrong old key, a
+// damaged row), nothing changes and the error names that key. Returns the
+// number of keys re-encrypted. Throws store::SqliteError.
+util::Result<int, std::string> rekey(store::Database& db, const crypto::MasterKey& current,
+                                     const crypto::MasterKey& fresh);
+
+}  // namespace jwks::service

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# usage: jwksctl_check.sh JWKSCTL
+# The admin tool's contract: commands, outputs and the exit codes scripts rely on.
+set -uo pipefail
+ctl=$1
+dir=$(mktemp -d "${TMPDIR:-/tmp}/jwksctl.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+export JWKS_DB=$dir/keys.db
+old=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+new=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+passed=0 failed=0
+
+expect() {  # expect CODE DESCRIPTION -- COMMAND...
+  local want=$1 what=$2; shift 3
+  "$@" > "$dir/out" 2> "$dir/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $what: exit $got, wanted $want"; cat "$dir/out" "$dir/err"; fi
+}
+contains() {  # contains FILE TEXT DESCRIPTION
+  if grep -q -- "$2" "$1"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $3"; cat "$1"; fi
+}
+
+expect 78 "init without NOT_MY_KEY" -- env -u NOT_MY_KEY "$ctl" init
+contains "$dir/err" NOT_MY_KEY "the error names NOT_MY_KEY"
+[ ! -e "$JWKS_DB" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: init without a key created the database"; }
+expect 0 "init" -- env NOT_MY_KEY="$old" "$ctl" init
+expect 0 "init again (idempotent)" -- env NOT_MY_KEY="$old" "$ctl" init
+contains "$dir/out" "0 key(s) created" "a second init creates nothing"
+expect 0 "list needs no master key" -- env -u NOT_MY_KEY "$ctl" list
+contains "$dir/out" active "list shows an active key"
+contains "$dir/out" expired "list shows an expired key"
+expect 0 "rotate" -- env NOT_MY_KEY="$old" "$ctl" rotate
+expect 0 "export-jwks to a file" -- env -u NOT_MY_KEY "$ctl" export-jwks --output "$dir/jwks.json"
+contains "$dir/jwks.json" '"keys":\[{"alg":"RS256"' "the exported set is a JWKS"
+[ "$(stat -c %a "$dir/jwks.json")" = 644 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: export mode"; }
+cp "$JWKS_DB" "$dir/before.db"
+expect 65 "rekey with the wrong current key" -- sh -c "echo $new | NOT_MY_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') '$ctl' rekey"
+cmp -s <(sqlite3 "$JWKS_DB" 'SELECT hex(key) FROM keys ORDER BY kid') <(sqlite3 "$dir/before.db" 'SELECT hex(key) FROM keys ORDER BY kid') \
+  && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a refused rekey changed keys"; }
+expect 65 "rekey to a too-short key" -- sh -c "echo short | NOT_MY_KEY=$old '$ctl' rekey"
+printf '%s\n' "$new" > "$dir/new.key"
+expect 0 "rekey from a file" -- env NOT_MY_KEY="$old" "$ctl" rekey --new-key-file "$dir/new.key"
+contains "$dir/out" "re-encrypted 3 key(s)" "every key was re-encrypted"
+expect 1 "rotate with the old key is refused" -- env NOT_MY_KEY="$old" "$ctl" rotate
+contains "$dir/err" "does not open" "the refusal says why"
+expect 0 "rotate with the new key" -- env NOT_MY_KEY="$new" "$ctl" rotate
+expect 0 "users list" -- "$ctl" users list
+expect 2 "delete an unknown user" -- "$ctl" users delete nobody
+expect 64 "unknown command" -- "$ctl" frobnicate
+expect 64 "stray argument" -- "$ctl" list extra
+expect 0 "per-command help" -- "$ctl" rekey --help
+contains "$dir/out" "new-key-file" "rekey --help explains the option"
+echo "jwksctl: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
