@@ -2,6 +2,7 @@
 // services and the router to the FastCGI loop; all logic lives in the layers.
 #include <cstdio>
 
+#include "jwks/crypto/jws_alg.h"
 #include "jwks/crypto/master_key.h"
 #include "jwks/http/fastcgi_adapter.h"
 #include "jwks/http/router.h"
@@ -26,7 +27,7 @@ int main() {
   }
 
   service::SystemClock clock;
-  service::RsaKeyFactory factory(master.value());
+  service::SigningKeyFactory factory(master.value(), *crypto::parse_jws_alg(settings->alg));
   service::Issuer issuer(settings.value(), master.value(), clock, factory);
   http::Router router(issuer, settings->trusted_proxies);
   return http::serve_fastcgi(router, http::FastcgiOptions{0, settings->max_body_bytes});

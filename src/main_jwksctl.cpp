@@ -247,7 +247,7 @@ int main(int argc, char** argv) {
     if (name == "rekey") return rekey(db, master.value(), args);
 
     service::SystemClock clock;
-    service::RsaKeyFactory factory(master.value());
+    service::SigningKeyFactory factory(master.value(), *crypto::parse_jws_alg(settings->alg));
     service::KeyManager manager(db, clock, factory, service::key_policy(settings.value()));
     if (name == "init") {
       int created = manager.ensure();

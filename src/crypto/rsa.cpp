@@ -58,7 +58,7 @@ SecureBytes export_pkcs8_der(const EVP_PKEY& key) {
 
 util::Result<PkeyPtr, KeyDecodeError> import_pkcs8_der(std::span<const std::uint8_t> der) {
   EVP_PKEY* raw = nullptr;
-  DecoderCtxPtr ctx(OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", "PrivateKeyInfo", "RSA",
+  DecoderCtxPtr ctx(OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", "PrivateKeyInfo", nullptr,
                                                   OSSL_KEYMGMT_SELECT_KEYPAIR, nullptr, nullptr));
   if (!ctx) throw_openssl_error("OSSL_DECODER_CTX_new_for_pkey");
   const unsigned char* p = der.data();

@@ -42,7 +42,7 @@ auto guarded(const char* what, F&& body) -> decltype(body()) {
 }  // namespace
 
 KeyPolicy key_policy(const Settings& s) {
-  return KeyPolicy{s.key_lifetime, s.token_lifetime, s.allow_expired, 3600};
+  return KeyPolicy{s.key_lifetime, s.token_lifetime, s.allow_expired, 3600, s.alg};
 }
 
 store::Database Issuer::open_store() {
@@ -79,7 +79,8 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
 
     KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
     const TokenSubject who{principal->subject, issuer_for(request.base_url), settings_.audience};
-    auto token = TokenService(db, master_, clock_, settings_.token_lifetime).issue(who, request.expired);
+    auto token =
+        TokenService(db, master_, clock_, settings_.token_lifetime, settings_.alg).issue(who, request.expired);
     if (token && principal->user_id) {
       std::optional<std::string_view> rehashed;
       if (principal->rehashed) rehashed = *principal->rehashed;
@@ -99,7 +100,7 @@ util::Result<std::string, ServiceError> Issuer::discovery(const std::string& bas
                      {"jwks_uri", iss + "/.well-known/jwks.json"},
                      {"token_endpoint", iss + "/auth"},
                      {"registration_endpoint", iss + "/register"},
-                     {"id_token_signing_alg_values_supported", {"RS256"}},
+                     {"id_token_signing_alg_values_supported", {settings_.alg}},
                      {"token_endpoint_auth_methods_supported", {"client_secret_basic", "client_secret_post"}},
                      {"response_types_supported", {"token"}},
                      {"subject_types_supported", {"public"}},
@@ -111,7 +112,7 @@ util::Result<std::string, ServiceError> Issuer::readiness() {
   return guarded("readyz", [&]() -> util::Result<std::string, ServiceError> {
     store::Database db = open_store();
     KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
-    auto sealed = store::KeyRepository(db).signing_key(clock_.now() + 1);
+    auto sealed = store::KeyRepository(db).signing_key(clock_.now() + 1, settings_.alg);
     if (!sealed) {
       return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key", "readyz: no unexpired key"});
     }

@@ -10,14 +10,14 @@
 
 namespace jwks::service {
 
-NewKey RsaKeyFactory::create() {
-  crypto::PkeyPtr key = crypto::generate_rsa(bits_);
-  crypto::RsaPublicComponents pub = crypto::rsa_public_components(*key);
-  nlohmann::json members = jose::rsa_public_members(pub.n, pub.e);
-  return NewKey{crypto::seal_private_key(master_, *key), "RS256", members.dump(), *jose::jwk_thumbprint(members)};
+NewKey SigningKeyFactory::create() {
+  crypto::PkeyPtr key = crypto::generate_key(alg_);
+  nlohmann::json members = jose::public_members_json(crypto::public_members(*key));
+  return NewKey{crypto::seal_private_key(master_, *key), crypto::jws_alg_name(alg_), members.dump(),
+                *jose::jwk_thumbprint(members)};
 }
 
-bool RsaKeyFactory::opens(std::span<const std::uint8_t> envelope) const {
+bool SigningKeyFactory::opens(std::span<const std::uint8_t> envelope) const {
   return crypto::open(master_, envelope).ok();
 }
 

@@ -22,11 +22,11 @@ const char* to_string(KeyState s) {
 }
 
 bool KeyManager::needs_signing_key(std::int64_t now) const {
-  return !store::KeyRepository(db_).any_expiring_at_or_after(now + policy_.min_remaining);
+  return !store::KeyRepository(db_).any_expiring_at_or_after(now + policy_.min_remaining, policy_.alg);
 }
 
 bool KeyManager::needs_expired_key(std::int64_t now) const {
-  return policy_.keep_expired && !store::KeyRepository(db_).any_expired(now);
+  return policy_.keep_expired && !store::KeyRepository(db_).any_expired(now, policy_.alg);
 }
 
 void KeyManager::fill_thumbprints() {
@@ -96,7 +96,7 @@ std::vector<KeyStatus> KeyManager::list() const {
   std::int64_t now = clock_.now();
   store::KeyRepository repo(db_);
   std::optional<std::int64_t> active;
-  if (auto k = repo.signing_key(now + 1)) active = k->record.kid;
+  if (auto k = repo.signing_key(now + 1, policy_.alg)) active = k->record.kid;
   std::vector<KeyStatus> out;
   for (const store::KeyRecord& r : repo.all()) {
     KeyState state = r.exp <= now ? KeyState::kExpired : r.kid == active ? KeyState::kActive : KeyState::kValid;

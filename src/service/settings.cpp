@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "jwks/crypto/jws_alg.h"
 #include "jwks/util/duration.h"
 #include "jwks/util/form.h"
 
@@ -94,6 +95,11 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
       return util::fail(std::string("JWKS_ISSUER must be an http(s) URL without query or fragment, "
                                     "e.g. https://auth.example.com"));
     s.issuer = std::move(iss);
+  }
+  if (auto v = get("JWKS_ALG")) {
+    if (!crypto::parse_jws_alg(*v))
+      return util::fail(std::string("JWKS_ALG must be RS256, PS256, ES256 or EdDSA"));
+    s.alg = std::string(*v);
   }
   if (auto v = get("JWKS_AUDIENCE")) {
     if (v->size() > 1024 || !util::is_valid_utf8(*v))

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jwks/crypto/jws_alg.h"
 #include "jwks/crypto/random.h"
 #include "jwks/crypto/sealed_key.h"
 #include "jwks/jose/base64url.h"
@@ -17,13 +18,14 @@ namespace jwks::service {
 util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, bool expired) {
   const std::int64_t now = clock_.now();
   store::KeyRepository repo(db_);
-  std::optional<store::SealedKey> sealed = expired ? repo.latest_expired(now) : repo.signing_key(now + 1);
+  std::optional<store::SealedKey> sealed = expired ? repo.latest_expired(now, alg_) : repo.signing_key(now + 1, alg_);
   if (!sealed) {
     return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key is available",
                                    expired ? "no expired key in the store" : "no unexpired key in the store"});
   }
   const store::KeyRecord& rec = sealed->record;
-  if (rec.alg != "RS256") {
+  const std::optional<crypto::JwsAlg> alg = crypto::parse_jws_alg(rec.alg);
+  if (!alg) {
     return util::fail(ServiceError{ErrorCode::kInternal, "the server could not sign the token",
                                    "key " + std::to_string(rec.kid) + " has unsupported alg " + rec.alg});
   }
@@ -47,7 +49,7 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
   if (!who.audience.empty()) claims["aud"] = who.audience;
   const crypto::PkeyPtr& pkey = key.value();
   return jose::sign_compact(header.dump(), claims.dump(),
-                            [&](std::span<const std::uint8_t> input) { return crypto::sign_rs256(*pkey, input); });
+                            [&](std::span<const std::uint8_t> input) { return crypto::sign(*alg, *pkey, input); });
 }
 
 }  // namespace jwks::service

@@ -73,30 +73,34 @@ std::vector<KeyRecord> KeyRepository::all() const {
   return read_all(s);
 }
 
-bool KeyRepository::any_expiring_at_or_after(std::int64_t t) const {
-  Statement s(db_, "SELECT EXISTS (SELECT 1 FROM keys k JOIN key_public p ON p.kid = k.kid WHERE k.exp >= ?)");
-  s.bind(1, t).step();
+bool KeyRepository::any_expiring_at_or_after(std::int64_t t, std::string_view alg) const {
+  Statement s(db_, "SELECT EXISTS (SELECT 1 FROM keys k JOIN key_public p ON p.kid = k.kid "
+                   "WHERE k.exp >= ? AND (?2 = '' OR p.alg = ?2))");
+  s.bind(1, t).bind(2, alg).step();
   return s.column_int64(0) != 0;
 }
 
-bool KeyRepository::any_expired(std::int64_t now) const {
-  Statement s(db_, "SELECT EXISTS (SELECT 1 FROM keys k JOIN key_public p ON p.kid = k.kid WHERE k.exp <= ?)");
-  s.bind(1, now).step();
+bool KeyRepository::any_expired(std::int64_t now, std::string_view alg) const {
+  Statement s(db_, "SELECT EXISTS (SELECT 1 FROM keys k JOIN key_public p ON p.kid = k.kid "
+                   "WHERE k.exp <= ? AND (?2 = '' OR p.alg = ?2))");
+  s.bind(1, now).bind(2, alg).step();
   return s.column_int64(0) != 0;
 }
 
-std::optional<SealedKey> KeyRepository::signing_key(std::int64_t not_before_exp) const {
-  return latest_sealed("k.exp >= ?", not_before_exp);
+std::optional<SealedKey> KeyRepository::signing_key(std::int64_t not_before_exp, std::string_view alg) const {
+  return latest_sealed("k.exp >= ?", not_before_exp, alg);
 }
 
-std::optional<SealedKey> KeyRepository::latest_expired(std::int64_t now) const {
-  return latest_sealed("k.exp <= ?", now);
+std::optional<SealedKey> KeyRepository::latest_expired(std::int64_t now, std::string_view alg) const {
+  return latest_sealed("k.exp <= ?", now, alg);
 }
 
-std::optional<SealedKey> KeyRepository::latest_sealed(std::string_view condition, std::int64_t bound) const {
+std::optional<SealedKey> KeyRepository::latest_sealed(std::string_view condition, std::int64_t bound,
+                                                      std::string_view alg) const {
   Statement s(db_, std::string(kSelectRecord).replace(std::string(kSelectRecord).find(" FROM"), 0, ", k.key") +
-                       "WHERE " + std::string(condition) + " ORDER BY k.exp DESC, k.kid DESC LIMIT 1");
-  s.bind(1, bound);
+                       "WHERE " + std::string(condition) + " AND (?2 = '' OR p.alg = ?2) " +
+                       "ORDER BY k.exp DESC, k.kid DESC LIMIT 1");
+  s.bind(1, bound).bind(2, alg);
   return read_sealed(s);
 }
 

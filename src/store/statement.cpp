@@ -19,7 +19,9 @@ Statement& Statement::bind(int index, std::int64_t value) {
 
 Statement& Statement::bind(int index, std::string_view text) {
   if (text.size() > INT_MAX) throw SqliteError(SQLITE_TOOBIG, "bind: text too large");
-  int rc = sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  // An empty view may have a null data pointer, which SQLite would bind as NULL.
+  const char* data = text.data() != nullptr ? text.data() : "";
+  int rc = sqlite3_bind_text(stmt_.get(), index, data, static_cast<int>(text.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) db_.throw_error(rc, "bind");
   return *this;
 }

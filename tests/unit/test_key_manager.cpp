@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
   store::Database db = open_migrated(":memory:");
   ManualClock clock(kT0);
   crypto::MasterKey master = test_master();
-  service::RsaKeyFactory factory(master);
+  service::SigningKeyFactory factory(master);
   KeyManager(db, clock, factory, kPolicy).ensure();
   service::TokenService tokens(db, master, clock, 3600);
 
@@ -228,7 +228,7 @@ BOOST_AUTO_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past) {
   store::Database db = open_migrated(":memory:");
   ManualClock clock(kT0);
   crypto::MasterKey master = test_master();
-  service::RsaKeyFactory factory(master);
+  service::SigningKeyFactory factory(master);
   KeyManager(db, clock, factory, kPolicy).ensure();
   auto token = service::TokenService(db, master, clock, 3600).issue({"anonymous", "", ""}, true);
   BOOST_REQUIRE(token.ok());
@@ -248,7 +248,7 @@ BOOST_AUTO_TEST_CASE(undecryptable_key_is_an_error_not_a_crash) {
   store::Database db = open_migrated(":memory:");
   ManualClock clock(kT0);
   crypto::MasterKey master = test_master();
-  service::RsaKeyFactory factory(master);
+  service::SigningKeyFactory factory(master);
   KeyManager(db, clock, factory, kPolicy).ensure();
 
   crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
@@ -270,7 +270,7 @@ BOOST_AUTO_TEST_CASE(keys_from_before_thumbprint_kids_keep_their_old_kid) {
   test::TempDir dir;
   const std::string path = dir.file("old.db");
   crypto::MasterKey master = test_master();
-  service::RsaKeyFactory factory(master);
+  service::SigningKeyFactory factory(master);
   service::NewKey old = factory.create();
   {
     store::Database db(path);
@@ -316,12 +316,12 @@ BOOST_AUTO_TEST_CASE(no_keys_are_added_under_a_different_master_key) {
   store::Database db = open_migrated(":memory:");
   ManualClock clock(kT0);
   crypto::MasterKey master = test_master();
-  service::RsaKeyFactory factory(master);
+  service::SigningKeyFactory factory(master);
   KeyManager(db, clock, factory, kPolicy).ensure();
   const auto before = store::KeyRepository(db).all().size();
 
   crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
-  service::RsaKeyFactory wrong(other);
+  service::SigningKeyFactory wrong(other);
   BOOST_CHECK_THROW(KeyManager(db, clock, wrong, kPolicy).rotate(), std::runtime_error);
   clock.advance(kPolicy.key_lifetime);  // a new key is due
   BOOST_CHECK_THROW(KeyManager(db, clock, wrong, kPolicy).ensure(), std::runtime_error);
@@ -332,7 +332,7 @@ BOOST_AUTO_TEST_CASE(rekey_moves_every_key_to_the_new_master_key_or_nothing) {
   store::Database db = open_migrated(":memory:");
   ManualClock clock(kT0);
   crypto::MasterKey old_key = test_master();
-  service::RsaKeyFactory factory(old_key);
+  service::SigningKeyFactory factory(old_key);
   KeyManager(db, clock, factory, kPolicy).ensure();
   KeyManager(db, clock, factory, kPolicy).rotate();
   crypto::MasterKey fresh = test_master("the next master secret, 32 bytes or more");

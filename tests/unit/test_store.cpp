@@ -191,6 +191,14 @@ BOOST_DATA_TEST_CASE(key_repository_queries, data::make(kBackends), kind) {
   (void)a;
 }
 
+BOOST_AUTO_TEST_CASE(empty_text_binds_as_empty_not_null) {
+  Database db(":memory:");
+  Statement s(db, "SELECT ?1 IS NULL, ?1 = ''");
+  s.bind(1, std::string_view{}).step();
+  BOOST_TEST(s.column_int64(0) == 0);
+  BOOST_TEST(s.column_int64(1) == 1);
+}
+
 BOOST_AUTO_TEST_CASE(hostile_text_is_bound_not_executed) {
   Database db(":memory:");
   migrate(db);

@@ -41,7 +41,7 @@ struct IssuerFixture {
   test::TempDir dir;
   crypto::MasterKey master = std::move(crypto::MasterKey::from_secret("a test master secret of 32+ bytes!!").value());
   service::ManualClock clock{1'800'000'000};
-  service::RsaKeyFactory factory{master};
+  service::SigningKeyFactory factory{master};
   service::Settings settings;
   std::optional<service::Issuer> issuer;
 

@@ -31,7 +31,7 @@ SecureBytes export_pkcs8_der(const EVP_PKEY& key);
 
 enum class KeyDecodeError { kMalformed };
 
-// Parses PKCS#8 PrivateKeyInfo DER holding an RSA key. Malformed input is an
+// Parses PKCS#8 PrivateKeyInfo DER (RSA, EC or Ed25519). Malformed input is an
 // error value, never an exception.
 util::Result<PkeyPtr, KeyDecodeError> import_pkcs8_der(std::span<const std::uint8_t> der);
 

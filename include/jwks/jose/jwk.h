@@ -5,7 +5,11 @@
 #include <span>
 #include <string>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
+
+#include "jwks/crypto/jws_alg.h"
 
 namespace jwks::jose {
 
@@ -13,6 +17,14 @@ namespace jwks::jose {
 // n and e base64url-encoded big-endian magnitudes without leading zero bytes
 // (RFC 7518 §6.3.1).
 nlohmann::json rsa_public_members(std::span<const std::uint8_t> n, std::span<const std::uint8_t> e);
+
+// The key-type members of any supported public key: RSA {kty,n,e},
+// EC {kty,crv:"P-256",x,y}, OKP {kty,crv:"Ed25519",x} (RFC 7518 §6, RFC 8037 §2).
+nlohmann::json public_members_json(const crypto::PublicKeyMembers& members);
+
+// The inverse, for verifiers: nullopt unless the JWK has the members its kty
+// requires, each valid base64url.
+std::optional<crypto::PublicKeyMembers> members_from_jwk(const nlohmann::json& jwk);
 
 // Adds the publication members to key-type members: "use":"sig", "alg" and
 // "kid" (always a string).

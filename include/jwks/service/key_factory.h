@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "jwks/crypto/jws_alg.h"
 #include "jwks/crypto/master_key.h"
 
 namespace jwks::service {
@@ -29,17 +30,18 @@ class KeyFactory {
   virtual bool opens(std::span<const std::uint8_t> envelope) const = 0;
 };
 
-// RSA keys for RS256 (2048 bits by default), sealed under `master`, which
-// must outlive the factory.
-class RsaKeyFactory final : public KeyFactory {
+// Keys for one JWS algorithm (RSA-2048 for RS256 and PS256, P-256 for ES256,
+// Ed25519 for EdDSA), sealed under `master`, which must outlive the factory.
+class SigningKeyFactory final : public KeyFactory {
  public:
-  explicit RsaKeyFactory(const crypto::MasterKey& master, unsigned bits = 2048) : master_(master), bits_(bits) {}
+  explicit SigningKeyFactory(const crypto::MasterKey& master, crypto::JwsAlg alg = crypto::JwsAlg::kRS256)
+      : master_(master), alg_(alg) {}
   NewKey create() override;
   bool opens(std::span<const std::uint8_t> envelope) const override;
 
  private:
   const crypto::MasterKey& master_;
-  unsigned bits_;
+  crypto::JwsAlg alg_;
 };
 
 }  // namespace jwks::service

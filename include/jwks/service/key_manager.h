@@ -18,6 +18,7 @@ struct KeyPolicy {
   std::int64_t min_remaining = 3600;      // a signing key with less life left is replaced
   bool keep_expired = true;               // keep an expired key for ?expired=true
   std::int64_t expired_key_age = 3600;    // a generated expired key expired this long ago
+  std::string alg = "RS256";              // the JWS algorithm new keys are for and tokens are signed with
 };
 
 enum class KeyState { kActive, kValid, kExpired };

@@ -26,6 +26,7 @@ struct Settings {
   std::vector<std::string> trusted_proxies;               // JWKS_TRUSTED_PROXIES: IP literals
   std::string issuer;    // JWKS_ISSUER: "https://host[/path]" without a trailing '/'; empty: from the request
   std::string audience;  // JWKS_AUDIENCE: the tokens' aud claim; empty: no aud
+  std::string alg = "RS256";  // JWKS_ALG: RS256, PS256, ES256 or EdDSA
 };
 
 // Looks up an environment variable; nullptr when unset. Injected for tests.

@@ -23,8 +23,10 @@ struct TokenSubject {
 class TokenService {
  public:
   // References must outlive the service.
-  TokenService(store::Database& db, const crypto::MasterKey& master, const Clock& clock, std::int64_t token_lifetime)
-      : db_(db), master_(master), clock_(clock), token_lifetime_(token_lifetime) {}
+  // Signs with keys of `alg` (RS256, PS256, ES256 or EdDSA).
+  TokenService(store::Database& db, const crypto::MasterKey& master, const Clock& clock, std::int64_t token_lifetime,
+               std::string alg = "RS256")
+      : db_(db), master_(master), clock_(clock), token_lifetime_(token_lifetime), alg_(std::move(alg)) {}
 
   // Signs {"iss","sub","aud","iat","nbf","exp","jti"} (jti: 128 random bits,
   // base64url; iss and aud only when set) with the active key (the unexpired
@@ -41,6 +43,7 @@ class TokenService {
   const crypto::MasterKey& master_;
   const Clock& clock_;
   std::int64_t token_lifetime_;
+  std::string alg_;
 };
 
 }  // namespace jwks::service

@@ -52,21 +52,24 @@ class KeyRepository {
   // Every key, oldest kid first.
   std::vector<KeyRecord> all() const;
 
+  // Every query below takes an optional algorithm: when not empty, only keys
+  // of that JWS algorithm count.
+
   // True if some key has exp >= t.
-  bool any_expiring_at_or_after(std::int64_t t) const;
+  bool any_expiring_at_or_after(std::int64_t t, std::string_view alg = {}) const;
   // True if some key has exp <= now (an expired key).
-  bool any_expired(std::int64_t now) const;
+  bool any_expired(std::int64_t now, std::string_view alg = {}) const;
 
   // The unexpired key with the latest expiry whose exp >= not_before_exp
   // (pass now + minimum remaining life), with its envelope.
-  std::optional<SealedKey> signing_key(std::int64_t not_before_exp) const;
+  std::optional<SealedKey> signing_key(std::int64_t not_before_exp, std::string_view alg = {}) const;
   // The most recently expired key (exp <= now), with its envelope.
-  std::optional<SealedKey> latest_expired(std::int64_t now) const;
+  std::optional<SealedKey> latest_expired(std::int64_t now, std::string_view alg = {}) const;
 
  private:
   // The key with the latest exp among those matching `condition` (a constant
   // SQL fragment with one parameter, bound to `bound`).
-  std::optional<SealedKey> latest_sealed(std::string_view condition, std::int64_t bound) const;
+  std::optional<SealedKey> latest_sealed(std::string_view condition, std::int64_t bound, std::string_view alg) const;
 
   Database& db_;
 };

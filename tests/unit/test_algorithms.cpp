@@ -1,0 +1,114 @@
+#define BOOST_TEST_MODULE algorithms
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+
+#include "jwks/crypto/jws_alg.h"
+#include "jwks/crypto/master_key.h"
+#include "jwks/crypto/sealed_key.h"
+#include "jwks/jose/base64url.h"
+#include "jwks/jose/jwk.h"
+#include "jwks/jose/jws.h"
+#include "jwks/jose/thumbprint.h"
+#include "vectors.h"
+
+using namespace jwks;
+using crypto::JwsAlg;
+namespace data = boost::unit_test::data;
+
+namespace {
+
+const JwsAlg kAlgs[] = {JwsAlg::kRS256, JwsAlg::kPS256, JwsAlg::kES256, JwsAlg::kEdDSA};
+
+std::span<const std::uint8_t> bytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+}  // namespace
+
+namespace jwks::crypto {
+std::ostream& operator<<(std::ostream& os, JwsAlg alg) { return os << jws_alg_name(alg); }
+}  // namespace jwks::crypto
+
+BOOST_DATA_TEST_CASE(sign_and_verify_with_the_right_key_only, data::make(kAlgs), alg) {
+  crypto::PkeyPtr key = crypto::generate_key(alg);
+  crypto::PkeyPtr other = crypto::generate_key(alg);
+  const std::string message = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9";
+  std::vector<std::uint8_t> sig = crypto::sign(alg, *key, bytes(message));
+  BOOST_TEST(crypto::verify(alg, *key, bytes(message), sig));
+  BOOST_TEST(!crypto::verify(alg, *other, bytes(message), sig));
+  BOOST_TEST(!crypto::verify(alg, *key, bytes(message + "x"), sig));
+  auto flipped = sig;
+  flipped[flipped.size() / 2] ^= 0x01;
+  BOOST_TEST(!crypto::verify(alg, *key, bytes(message), flipped));
+  BOOST_TEST(!crypto::verify(alg, *key, bytes(message), std::vector<std::uint8_t>{}));
+
+  // Verification needs only the published JWK.
+  nlohmann::json jwk = jose::public_members_json(crypto::public_members(*key));
+  auto members = jose::members_from_jwk(jwk);
+  BOOST_REQUIRE(members.has_value());
+  crypto::PkeyPtr pub = crypto::public_key(*members);
+  BOOST_TEST(crypto::verify(alg, *pub, bytes(message), sig));
+  BOOST_TEST(!jwk.contains("d"));
+  BOOST_TEST(jose::jwk_thumbprint(jwk).has_value());
+
+  // Sealed and reopened, the key still signs verifiably.
+  auto master = crypto::MasterKey::from_secret("a test master secret of 32+ bytes!!");
+  auto reopened = crypto::open_private_key(master.value(), crypto::seal_private_key(master.value(), *key));
+  BOOST_REQUIRE(reopened.ok());
+  BOOST_TEST(crypto::verify(alg, *pub, bytes(message), crypto::sign(alg, *reopened.value(), bytes(message))));
+}
+
+BOOST_AUTO_TEST_CASE(jwk_members_per_key_type) {
+  auto rsa = jose::public_members_json(crypto::public_members(*crypto::generate_key(JwsAlg::kRS256)));
+  BOOST_TEST(rsa.size() == 3u);
+  BOOST_TEST(rsa["kty"] == "RSA");
+  BOOST_TEST(jose::base64url_decode(rsa["n"].get<std::string>())->size() == 256u);
+  BOOST_TEST(rsa["e"] == "AQAB");
+
+  auto ec = jose::public_members_json(crypto::public_members(*crypto::generate_key(JwsAlg::kES256)));
+  BOOST_TEST(ec.size() == 4u);
+  BOOST_TEST(ec["kty"] == "EC");
+  BOOST_TEST(ec["crv"] == "P-256");
+  BOOST_TEST(jose::base64url_decode(ec["x"].get<std::string>())->size() == 32u);  // fixed width (RFC 7518 §6.2.1.2)
+  BOOST_TEST(jose::base64url_decode(ec["y"].get<std::string>())->size() == 32u);
+
+  auto okp = jose::public_members_json(crypto::public_members(*crypto::generate_key(JwsAlg::kEdDSA)));
+  BOOST_TEST(okp.size() == 3u);
+  BOOST_TEST(okp["kty"] == "OKP");
+  BOOST_TEST(okp["crv"] == "Ed25519");
+  BOOST_TEST(jose::base64url_decode(okp["x"].get<std::string>())->size() == 32u);
+}
+
+BOOST_AUTO_TEST_CASE(signature_shapes) {
+  const std::string m = "message";
+  auto ec = crypto::generate_key(JwsAlg::kES256);
+  auto a = crypto::sign(JwsAlg::kES256, *ec, bytes(m)), b = crypto::sign(JwsAlg::kES256, *ec, bytes(m));
+  BOOST_TEST(a.size() == 64u);  // raw r||s, not DER
+  BOOST_TEST(a != b);            // randomized
+  auto rsa = crypto::generate_key(JwsAlg::kPS256);
+  auto p1 = crypto::sign(JwsAlg::kPS256, *rsa, bytes(m)), p2 = crypto::sign(JwsAlg::kPS256, *rsa, bytes(m));
+  BOOST_TEST(p1 != p2);  // PSS is randomized
+  BOOST_TEST(!crypto::verify(JwsAlg::kRS256, *rsa, bytes(m), p1));  // PS256 is not RS256
+  auto ed = crypto::generate_key(JwsAlg::kEdDSA);
+  BOOST_TEST(crypto::sign(JwsAlg::kEdDSA, *ed, bytes(m)) == crypto::sign(JwsAlg::kEdDSA, *ed, bytes(m)),
+             boost::test_tools::per_element());  // deterministic
+  BOOST_CHECK_THROW(crypto::sign(JwsAlg::kES256, *rsa, bytes(m)), crypto::CryptoError);  // wrong key type
+  BOOST_TEST(!crypto::verify(JwsAlg::kEdDSA, *rsa, bytes(m), p1));
+}
+
+BOOST_AUTO_TEST_CASE(algorithm_names) {
+  for (JwsAlg alg : kAlgs) BOOST_TEST((crypto::parse_jws_alg(crypto::jws_alg_name(alg)) == alg));
+  for (const char* bad : {"", "none", "HS256", "rs256", "ES384", "EDDSA"})
+    BOOST_TEST(!crypto::parse_jws_alg(bad).has_value(), bad);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_jwks_are_rejected) {
+  for (const char* text : {R"({})", R"({"kty":"RSA","n":"AQAB"})", R"({"kty":"EC","crv":"P-256","x":"AQAB"})",
+                           R"({"kty":"OKP","crv":"Ed25519"})", R"({"kty":"oct","k":"AQAB"})",
+                           R"({"kty":"RSA","n":"A+B/","e":"AQAB"})", R"([])"})
+    BOOST_TEST(!jose::members_from_jwk(nlohmann::json::parse(text)).has_value(), text);
+  crypto::PublicKeyMembers short_x{"OKP", "Ed25519", {}, {}, {1, 2, 3}, {}};
+  BOOST_CHECK_THROW(crypto::public_key(short_x), crypto::CryptoError);
+}
