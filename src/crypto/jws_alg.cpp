@@ -6,7 +6,6 @@
 #include <openssl/rsa.h>
 
 #include "jwks/crypto/rsa.h"
-#include "jwks/crypto/signature.h"
 
 namespace jwks::crypto {
 namespace {
@@ -117,7 +116,6 @@ PkeyPtr generate_key(JwsAlg alg) {
 
 std::vector<std::uint8_t> sign(JwsAlg alg, const EVP_PKEY& key, std::span<const std::uint8_t> message) {
   if (!key_suits(alg, key)) throw CryptoError(std::string("sign: the key does not suit ") + jws_alg_name(alg));
-  if (alg == JwsAlg::kRS256) return sign_rs256(key, message);
   MdCtxPtr ctx = start(alg, key, true);
   std::size_t len = 0;
   if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1)
@@ -132,7 +130,6 @@ std::vector<std::uint8_t> sign(JwsAlg alg, const EVP_PKEY& key, std::span<const 
 bool verify(JwsAlg alg, const EVP_PKEY& key, std::span<const std::uint8_t> message,
             std::span<const std::uint8_t> signature) {
   if (!key_suits(alg, key)) return false;
-  if (alg == JwsAlg::kRS256) return verify_rs256(key, message, signature);
   std::vector<std::uint8_t> der;
   if (alg == JwsAlg::kES256) {
     der = raw_to_der(signature);

@@ -1,4 +1,5 @@
-// RS256 (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 §3.3) through EVP.
+// RS256 (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 §3.3): shorthands for
+// sign/verify of jws_alg.h with JwsAlg::kRS256.
 #pragma once
 
 #include <cstdint>
