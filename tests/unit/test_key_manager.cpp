@@ -63,13 +63,18 @@ crypto::MasterKey test_master(const char* secret = "an example master secret of 
   return std::move(k.value());
 }
 
+// A private in-memory store with a stepped clock and placeholder keys.
+struct FakeStore {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock{kT0};
+  FakeFactory factory;
+  KeyManager manager(const KeyPolicy& policy = kPolicy) { return KeyManager(db, clock, factory, policy); }
+};
+
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(ensure_creates_a_signing_and_an_expired_key_once) {
-  store::Database db = open_migrated(":memory:");
-  ManualClock clock(kT0);
-  FakeFactory factory;
-  KeyManager km(db, clock, factory, kPolicy);
+BOOST_FIXTURE_TEST_CASE(ensure_creates_a_signing_and_an_expired_key_once, FakeStore) {
+  KeyManager km = manager();
   BOOST_TEST(km.ensure() == 2);
   BOOST_TEST(km.ensure() == 0);
   BOOST_TEST(factory.created == 2);
@@ -91,23 +96,17 @@ BOOST_AUTO_TEST_CASE(ensure_creates_a_signing_and_an_expired_key_once) {
   BOOST_TEST(expired == 1);
 }
 
-BOOST_AUTO_TEST_CASE(no_expired_key_when_expired_mode_is_off) {
-  store::Database db = open_migrated(":memory:");
-  ManualClock clock(kT0);
-  FakeFactory factory;
+BOOST_FIXTURE_TEST_CASE(no_expired_key_when_expired_mode_is_off, FakeStore) {
   KeyPolicy policy = kPolicy;
   policy.keep_expired = false;
-  KeyManager km(db, clock, factory, policy);
+  KeyManager km = manager(policy);
   BOOST_TEST(km.ensure() == 1);
   BOOST_TEST(store::KeyRepository(db).unexpired(kT0).size() == 1u);
   BOOST_TEST(!store::KeyRepository(db).any_expired(kT0));
 }
 
-BOOST_AUTO_TEST_CASE(a_new_key_arrives_when_the_active_one_runs_short) {
-  store::Database db = open_migrated(":memory:");
-  ManualClock clock(kT0);
-  FakeFactory factory;
-  KeyManager km(db, clock, factory, kPolicy);
+BOOST_FIXTURE_TEST_CASE(a_new_key_arrives_when_the_active_one_runs_short, FakeStore) {
+  KeyManager km = manager();
   km.ensure();
   const std::int64_t first_exp = kT0 + kPolicy.key_lifetime;
 
@@ -124,11 +123,8 @@ BOOST_AUTO_TEST_CASE(a_new_key_arrives_when_the_active_one_runs_short) {
   BOOST_TEST(store::KeyRepository(db).unexpired(clock.now()).size() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(rotate_adds_a_new_active_key) {
-  store::Database db = open_migrated(":memory:");
-  ManualClock clock(kT0);
-  FakeFactory factory;
-  KeyManager km(db, clock, factory, kPolicy);
+BOOST_FIXTURE_TEST_CASE(rotate_adds_a_new_active_key, FakeStore) {
+  KeyManager km = manager();
   km.ensure();
   clock.advance(60);
   std::int64_t kid = km.rotate();
