@@ -45,11 +45,27 @@ struct Command {
 constexpr Command kCommands[] = {
     {"init", "jwksctl init", "Create the database (JWKS_DB) if needed and the keys the server needs. Idempotent."},
     {"list", "jwksctl list",
-     "Show every key: row id, published kid, algorithm, state, created and expiry times (UTC).\n"
+     "Show every key: row id, published kid, algorithm, state (published, active, retired,\n"
+     "expired) and when it was published, signs from, retires and expires (UTC).\n"
      "Reads public data only: needs no NOT_MY_KEY."},
-    {"rotate", "jwksctl rotate",
-     "Add a new signing key now. Older keys stay published until they expire, so the tokens\n"
-     "they signed keep verifying."},
+    {"rotate", "jwksctl rotate [--now]",
+     "Do what the key schedule needs now (the servers do the same on their own, on the first\n"
+     "request that finds it due): publish the next key one JWKS_PUBLISH_LEAD before the signing\n"
+     "key's JWKS_SIGNING_PERIOD ends, purge expired keys past JWKS_KEY_RETENTION.\n"
+     "--now: rotate without waiting for the schedule: a new key is published now and signs\n"
+     "after one lead (or the next key already published signs as soon as its lead allows).\n"
+     "Older keys stay published until the tokens they signed have expired."},
+    {"retire", "jwksctl retire KID [--force]",
+     "Retire the key KID (its published kid, or row id for keys from before thumbprint kids)\n"
+     "early. A key that never signed leaves the key set at once. The signing key hands over\n"
+     "to its successor as soon as that has been published for JWKS_PUBLISH_LEAD (a successor\n"
+     "is published now if there is none), so clients that cache the key set never meet an\n"
+     "unknown kid. --force stops it signing now: POST /auth answers 503 until a successor has\n"
+     "been published for the lead. Either way KID stays published until the tokens it signed\n"
+     "have expired, and is never scheduled to sign again."},
+    {"purge", "jwksctl purge",
+     "Delete expired keys older than JWKS_KEY_RETENTION, keeping the most recently expired key\n"
+     "while JWKS_ALLOW_EXPIRED=1. The servers purge on their own too. Needs no NOT_MY_KEY."},
     {"rekey", "jwksctl rekey [--new-key-file FILE]",
      "Re-encrypt every private key from the current NOT_MY_KEY to a new master secret, read\n"
      "from FILE or else from the first line of standard input. One transaction: every key is\n"
@@ -105,12 +121,81 @@ int list_keys(store::Database& db, const service::Settings& settings) {
   service::SystemClock clock;
   NoKeys no_keys;
   service::KeyManager manager(db, clock, no_keys, service::key_policy(settings));
-  std::printf("%-5s %-43s %-6s %-8s %-20s %-20s\n", "row", "kid", "alg", "state", "created", "expires");
+  std::printf("%-5s %-43s %-6s %-9s %-20s %-20s %-20s %s\n", "row", "kid", "alg", "state", "published", "active",
+              "retires", "expires");
   for (const auto& k : manager.list()) {
-    std::printf("%-5lld %-43s %-6s %-8s %-20s %-20s\n", static_cast<long long>(k.kid),
+    const store::KeySchedule& s = k.schedule;
+    // A key made already expired (for ?expired=true) was never published and never signed.
+    const bool never = k.created_at >= s.exp;
+    auto when = [&](std::int64_t t) { return never ? std::string("-") : utc(t); };
+    std::printf("%-5lld %-43s %-6s %-9s %-20s %-20s %-20s %s\n", static_cast<long long>(k.kid),
                 k.public_kid.empty() ? std::to_string(k.kid).c_str() : k.public_kid.c_str(), k.alg.c_str(),
-                service::to_string(k.state), utc(k.created_at).c_str(), utc(k.exp).c_str());
+                service::to_string(k.state), when(s.published_at).c_str(), when(s.active_at).c_str(),
+                when(s.retire_at).c_str(), utc(s.exp).c_str());
   }
+  return kOk;
+}
+
+// One line on who signs now and who next, after a change.
+void print_schedule(const service::KeyManager& manager) {
+  const std::vector<service::KeyStatus> keys = manager.list();
+  const service::KeyStatus* active = nullptr;
+  const service::KeyStatus* next = nullptr;
+  for (const auto& k : keys) {
+    if (k.state == service::KeyState::kActive && (!active || k.schedule.active_at >= active->schedule.active_at))
+      active = &k;
+    if (k.state == service::KeyState::kPublished && !k.schedule.retired_early &&
+        (!next || k.schedule.active_at < next->schedule.active_at))
+      next = &k;
+  }
+  if (active)
+    std::printf("signing: %s (%s) until %s\n", active->public_kid.c_str(), active->alg.c_str(),
+                utc(active->schedule.retire_at).c_str());
+  else
+    std::printf("signing: no key may sign now\n");
+  if (next)
+    std::printf("next: %s (%s) signs from %s\n", next->public_kid.c_str(), next->alg.c_str(),
+                utc(next->schedule.active_at).c_str());
+}
+
+void print_changes(const service::KeyChanges& c) {
+  std::printf("%d key(s) created, %d rescheduled, %d purged\n", c.created, c.rescheduled, c.purged);
+}
+
+int rotate(service::KeyManager& manager, const std::vector<std::string>& args) {
+  bool now = false;
+  for (const std::string& a : args) {
+    if (a == "--now") now = true;
+    else return usage_error("usage: jwksctl rotate [--now]");
+  }
+  print_changes(now ? manager.rotate_now() : manager.ensure());
+  print_schedule(manager);
+  return kOk;
+}
+
+int retire(service::KeyManager& manager, const std::vector<std::string>& args) {
+  std::string kid;
+  bool force = false;
+  for (const std::string& a : args) {
+    if (a == "--force") force = true;
+    else if (kid.empty() && !a.empty() && a[0] != '-') kid = a;
+    else return usage_error("usage: jwksctl retire KID [--force]");
+  }
+  if (kid.empty()) return usage_error("usage: jwksctl retire KID [--force]");
+  const service::RetireResult r = manager.retire(kid, force);
+  switch (r.outcome) {
+    case service::RetireResult::Outcome::kNotFound:
+      std::fprintf(stderr, "jwksctl: no key with kid '%s'\n", kid.c_str());
+      return kNotFound;
+    case service::RetireResult::Outcome::kAlreadyRetired:
+      std::printf("%s is already retired\n", kid.c_str());
+      return kOk;
+    case service::RetireResult::Outcome::kRetired: break;
+  }
+  std::printf("retired %s: it signs no more from %s and stays published until its tokens expire\n", kid.c_str(),
+              utc(r.retires_at).c_str());
+  print_changes(r.changes);
+  print_schedule(manager);
   return kOk;
 }
 
@@ -133,7 +218,7 @@ int export_jwks(store::Database& db, const std::vector<std::string>& args) {
     if (args[i] == "--output" && i + 1 < args.size()) output = args[++i];
     else return usage_error("export-jwks: unexpected argument '" + args[i] + "'");
   }
-  service::JwksDocument doc = service::build_jwks(db, service::SystemClock().now());
+  service::JwksDocument doc = service::build_jwks(db, service::SystemClock().now(), 0);
   if (output.empty()) {
     std::printf("%s\n", doc.json.c_str());
     return kOk;
@@ -221,7 +306,7 @@ int main(int argc, char** argv) {
     std::printf("usage: %s\n\n%s\n", command->usage, command->help);
     return kOk;
   }
-  if ((name == "init" || name == "list" || name == "rotate") && !args.empty())
+  if ((name == "init" || name == "list" || name == "purge") && !args.empty())
     return usage_error(name + " takes no arguments");
 
   auto settings = service::load_settings_from_environment();
@@ -231,7 +316,7 @@ int main(int argc, char** argv) {
   }
   try {
     const bool creates = name == "init";
-    const bool needs_master = name == "init" || name == "rotate" || name == "rekey";
+    const bool needs_master = name == "init" || name == "rotate" || name == "retire" || name == "rekey";
     // Fail closed before touching the database: without the master key no
     // key can be sealed or opened.
     auto master = crypto::MasterKey::from_environment();
@@ -245,19 +330,24 @@ int main(int argc, char** argv) {
     if (name == "export-jwks") return export_jwks(db, args);
     if (name == "users") return users(db, args);
     if (name == "rekey") return rekey(db, master.value(), args);
+    if (name == "purge") {
+      service::SystemClock clock;
+      NoKeys no_keys;
+      std::printf("%d expired key(s) purged\n",
+                  service::KeyManager(db, clock, no_keys, service::key_policy(settings.value())).purge());
+      return kOk;
+    }
 
     service::SystemClock clock;
     service::SigningKeyFactory factory(master.value(), *crypto::parse_jws_alg(settings->alg));
     service::KeyManager manager(db, clock, factory, service::key_policy(settings.value()));
-    if (name == "init") {
-      int created = manager.ensure();
-      std::printf("%s: schema version %d, %d key(s) created\n", settings->db_path.c_str(), store::kSchemaVersion,
-                  created);
-    } else {
-      std::int64_t kid = manager.rotate();
-      manager.ensure();
-      std::printf("new signing key (row %lld)\n", static_cast<long long>(kid));
-    }
+    manager.require_matching_master_key();  // a wrong NOT_MY_KEY changes nothing
+    if (name == "rotate") return rotate(manager, args);
+    if (name == "retire") return retire(manager, args);
+    const service::KeyChanges created = manager.ensure();
+    std::printf("%s: schema version %d, %d key(s) created\n", settings->db_path.c_str(), store::kSchemaVersion,
+                created.created);
+    print_schedule(manager);
     return kOk;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "jwksctl: %s\n", e.what());

@@ -37,7 +37,7 @@ Response to_response(const service::ServiceError& e, std::string_view client_add
       util::log_error(std::string("503 for ") + std::string(client_addr) + ": " + e.log_detail);
       {
         Response r = error_response(503, "temporarily_unavailable", e.description);
-        r.set_header("Retry-After", "1");
+        r.set_header("Retry-After", std::to_string(e.retry_after_seconds > 0 ? e.retry_after_seconds : 1));
         return r;
       }
     case ErrorCode::kInternal:

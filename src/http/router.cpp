@@ -113,10 +113,11 @@ Response Router::root() const {
 Response Router::jwks(const Request& request) const {
   auto keys = api_.jwks();
   if (!keys) return to_response(keys.error(), request.remote_addr);
-  // Clients may keep the set but must revalidate before use (a new key can
-  // sign as soon as it exists); revalidation is a cheap 304. If the server
-  // cannot answer, a stale copy beats none for a day.
-  const char* cache = "public, no-cache, stale-if-error=86400";
+  // A new key is published a full lead before it signs and max-age is at
+  // most half that lead, so a cached set always holds the key that signs;
+  // revalidation is a cheap 304. If the server cannot answer, a stale copy
+  // beats none for a day.
+  const std::string cache = "public, max-age=" + std::to_string(keys->max_age) + ", stale-if-error=86400";
   if (auto inm = request.header("if-none-match"); inm && etag_matches(*inm, keys->etag)) {
     Response r;
     r.status = 304;

@@ -41,8 +41,8 @@ auto guarded(const char* what, F&& body) -> decltype(body()) {
 
 }  // namespace
 
-KeyPolicy key_policy(const Settings& s) {
-  return KeyPolicy{s.key_lifetime, s.token_lifetime, s.allow_expired, 3600, s.alg};
+SchedulePolicy key_policy(const Settings& s) {
+  return SchedulePolicy{s.signing_period, s.publish_lead, s.token_lifetime, s.key_retention, s.allow_expired, s.alg};
 }
 
 store::Database Issuer::open_store() {
@@ -55,7 +55,7 @@ util::Result<JwksDocument, ServiceError> Issuer::jwks() {
   return guarded("jwks", [&]() -> util::Result<JwksDocument, ServiceError> {
     store::Database db = open_store();
     KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
-    return build_jwks(db, clock_.now());
+    return build_jwks(db, clock_.now(), jwks_max_age(settings_.publish_lead));
   });
 }
 
@@ -112,16 +112,22 @@ util::Result<std::string, ServiceError> Issuer::readiness() {
   return guarded("readyz", [&]() -> util::Result<std::string, ServiceError> {
     store::Database db = open_store();
     KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
-    auto sealed = store::KeyRepository(db).signing_key(clock_.now() + 1, settings_.alg);
-    if (!sealed) {
-      return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key", "readyz: no unexpired key"});
+    store::KeyRepository repo(db);
+    const std::int64_t now = clock_.now();
+    const std::vector<store::KeyRecord> keys = repo.unexpired(now);
+    const store::KeyRecord* signer = signing_key(keys, now);
+    if (signer == nullptr) {
+      return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key", "readyz: no key may sign now"});
     }
-    auto key = crypto::open_private_key(master_, sealed->envelope);
+    auto envelope = repo.envelope(signer->kid);
+    auto key = crypto::open_private_key(master_, envelope.value_or(std::vector<std::uint8_t>{}));
     if (!key) {
       return util::fail(ServiceError{ErrorCode::kUnavailable, "the signing key cannot be decrypted",
-                                     "readyz: key " + std::to_string(sealed->record.kid) + ": " + key.error()});
+                                     "readyz: key " + std::to_string(signer->kid) + ": " + key.error()});
     }
-    return nlohmann::json{{"status", "ready"}, {"active_kid", sealed->record.thumbprint}}.dump();
+    nlohmann::json status{{"status", "ready"}, {"active_kid", signer->thumbprint}, {"alg", signer->alg}};
+    if (auto next = next_activation(keys, now)) status["next_key_at"] = *next;
+    return status.dump();
   });
 }
 

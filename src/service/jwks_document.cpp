@@ -1,5 +1,7 @@
 #include "jwks/service/jwks_document.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "jwks/crypto/digest.h"
@@ -9,7 +11,9 @@
 
 namespace jwks::service {
 
-JwksDocument build_jwks(store::Database& db, std::int64_t now) {
+std::int64_t jwks_max_age(std::int64_t publish_lead) { return std::min<std::int64_t>(publish_lead / 2, 86400); }
+
+JwksDocument build_jwks(store::Database& db, std::int64_t now, std::int64_t max_age) {
   nlohmann::json keys = nlohmann::json::array();
   for (const store::KeyRecord& r : store::KeyRepository(db).unexpired(now)) {
     const nlohmann::json members = nlohmann::json::parse(r.public_jwk);
@@ -17,7 +21,7 @@ JwksDocument build_jwks(store::Database& db, std::int64_t now) {
     // A key from before thumbprint kids also keeps its old kid, for the tokens it signed then.
     if (r.legacy_kid || r.thumbprint.empty()) keys.push_back(jose::publishable_jwk(members, std::to_string(r.kid), r.alg));
   }
-  JwksDocument doc{nlohmann::json{{"keys", std::move(keys)}}.dump(), ""};
+  JwksDocument doc{nlohmann::json{{"keys", std::move(keys)}}.dump(), "", max_age};
   auto digest = crypto::sha256(
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(doc.json.data()), doc.json.size()));
   doc.etag = "\"" + jose::base64url_encode(std::span<const std::uint8_t>(digest.data(), 16)) + "\"";

@@ -6,28 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "jwks/jose/thumbprint.h"
-
 #include "jwks/store/key_repository.h"
 #include "jwks/store/transaction.h"
 
 namespace jwks::service {
-
-const char* to_string(KeyState s) {
-  switch (s) {
-    case KeyState::kActive: return "active";
-    case KeyState::kValid: return "valid";
-    case KeyState::kExpired: return "expired";
-  }
-  return "unknown";
-}
-
-bool KeyManager::needs_signing_key(std::int64_t now) const {
-  return !store::KeyRepository(db_).any_expiring_at_or_after(now + policy_.min_remaining, policy_.alg);
-}
-
-bool KeyManager::needs_expired_key(std::int64_t now) const {
-  return policy_.keep_expired && !store::KeyRepository(db_).any_expired(now, policy_.alg);
-}
 
 void KeyManager::fill_thumbprints() {
   store::KeyRepository repo(db_);
@@ -50,57 +32,107 @@ void KeyManager::require_matching_master_key() const {
   }
 }
 
-int KeyManager::ensure() {
+KeyChanges KeyManager::run(bool now_requested) {
   fill_thumbprints();
+  store::KeyRepository repo(db_);
   std::int64_t now = clock_.now();
-  bool want_signing = needs_signing_key(now);
-  bool want_expired = needs_expired_key(now);
-  if (!want_signing && !want_expired) return 0;
+  std::vector<store::KeyRecord> keys = repo.all();
+  RotationPlan plan = plan_rotation(keys, now, policy_, now_requested);
+  const bool want_expired = needs_expired_key(keys, now, policy_);
+  if (plan.empty() && !want_expired && purgeable(keys, now, policy_).empty()) return {};
 
-  require_matching_master_key();
-  // RSA generation takes tens of milliseconds: never under the write lock.
-  std::optional<NewKey> signing, expired;
-  if (want_signing) signing = factory_.create();
+  // Key generation (tens of milliseconds for RSA) never happens under the write lock.
+  std::optional<NewKey> fresh, expired;
+  if (plan.create || want_expired) require_matching_master_key();
+  if (plan.create) fresh = factory_.create();
   if (want_expired) expired = factory_.create();
 
   store::Transaction tx(db_, store::TransactionMode::kImmediate);
   now = clock_.now();
-  store::KeyRepository repo(db_);
-  int inserted = 0;
-  if (signing && needs_signing_key(now)) {
-    repo.insert(signing->envelope, now + policy_.key_lifetime, signing->alg, signing->public_jwk, signing->thumbprint,
-                now);
-    ++inserted;
+  keys = repo.all();  // another process may have rotated meanwhile: plan again
+  plan = plan_rotation(keys, now, policy_, now_requested);
+  KeyChanges done;
+  for (const RotationPlan::Change& c : plan.changes) {
+    repo.set_schedule(c.kid, c.schedule);
+    ++done.rescheduled;
   }
-  if (expired && needs_expired_key(now)) {
-    repo.insert(expired->envelope, now - policy_.expired_key_age, expired->alg, expired->public_jwk,
-                expired->thumbprint, now);
-    ++inserted;
+  // If a key became due only meanwhile (none was generated), the next call makes it.
+  if (plan.create && fresh) {
+    repo.insert(fresh->envelope, *plan.create, fresh->alg, fresh->public_jwk, fresh->thumbprint, now);
+    ++done.created;
+  }
+  if (expired && needs_expired_key(keys, now, policy_)) {
+    const std::int64_t exp = now - kExpiredKeyAge, from = exp - policy_.token_lifetime;
+    repo.insert(expired->envelope, store::KeySchedule{from, from, from, exp, false}, expired->alg,
+                expired->public_jwk, expired->thumbprint, now);
+    ++done.created;
+  }
+  for (std::int64_t kid : purgeable(keys, now, policy_)) {
+    repo.remove(kid);
+    ++done.purged;
   }
   tx.commit();
-  return inserted;
+  return done;
 }
 
-std::int64_t KeyManager::rotate() {
-  require_matching_master_key();
-  NewKey key = factory_.create();
+RetireResult KeyManager::retire(std::string_view kid, bool force) {
+  fill_thumbprints();
+  RetireResult result{RetireResult::Outcome::kNotFound, 0, {}};
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    store::Transaction tx(db_, store::TransactionMode::kImmediate);
+    store::KeyRepository repo(db_);
+    const std::int64_t now = clock_.now();
+    const std::vector<store::KeyRecord> keys = repo.all();
+    const store::KeyRecord* key = nullptr;
+    for (const store::KeyRecord& k : keys) {
+      if (k.thumbprint == kid || ((k.legacy_kid || k.thumbprint.empty()) && std::to_string(k.kid) == kid)) key = &k;
+    }
+    if (key == nullptr) return result;
+    const RetirePlan plan = plan_retire(keys, *key, now, policy_, force);
+    if (plan.outcome == RetirePlan::Outcome::kNeedsSuccessor && attempt == 0) {
+      tx.rollback();
+      result.changes = run(true);  // publishes a successor (generated outside the lock)
+      continue;
+    }
+    if (plan.outcome == RetirePlan::Outcome::kAlreadyRetired) {
+      result.outcome = RetireResult::Outcome::kAlreadyRetired;
+      return result;
+    }
+    if (plan.outcome == RetirePlan::Outcome::kNeedsSuccessor) {
+      throw std::runtime_error("no successor could be scheduled for key " + std::string(kid));
+    }
+    for (const RotationPlan::Change& c : plan.changes) repo.set_schedule(c.kid, c.schedule);
+    tx.commit();
+    result.outcome = RetireResult::Outcome::kRetired;
+    result.retires_at = plan.retires_at;
+    break;
+  }
+  if (force) {  // its successor: published now, signing after one lead
+    const KeyChanges more = run(false);
+    result.changes.created += more.created;
+    result.changes.rescheduled += more.rescheduled;
+    result.changes.purged += more.purged;
+  }
+  return result;
+}
+
+int KeyManager::purge() {
   store::Transaction tx(db_, store::TransactionMode::kImmediate);
-  std::int64_t now = clock_.now();
-  std::int64_t kid = store::KeyRepository(db_).insert(key.envelope, now + policy_.key_lifetime, key.alg,
-                                                      key.public_jwk, key.thumbprint, now);
+  store::KeyRepository repo(db_);
+  int purged = 0;
+  for (std::int64_t kid : purgeable(repo.all(), clock_.now(), policy_)) {
+    repo.remove(kid);
+    ++purged;
+  }
   tx.commit();
-  return kid;
+  return purged;
 }
 
 std::vector<KeyStatus> KeyManager::list() const {
-  std::int64_t now = clock_.now();
-  store::KeyRepository repo(db_);
-  std::optional<std::int64_t> active;
-  if (auto k = repo.signing_key(now + 1, policy_.alg)) active = k->record.kid;
+  const std::int64_t now = clock_.now();
   std::vector<KeyStatus> out;
-  for (const store::KeyRecord& r : repo.all()) {
-    KeyState state = r.exp <= now ? KeyState::kExpired : r.kid == active ? KeyState::kActive : KeyState::kValid;
-    out.push_back(KeyStatus{r.kid, r.thumbprint, r.alg, state, r.created_at, r.exp});
+  for (const store::KeyRecord& r : store::KeyRepository(db_).all()) {
+    out.push_back(KeyStatus{r.kid, r.thumbprint, r.alg, key_state(r.schedule, now), r.created_at, r.schedule});
   }
   return out;
 }

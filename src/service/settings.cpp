@@ -44,12 +44,16 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
     }
     return std::nullopt;
   };
-  if (auto e = duration("JWKS_KEY_LIFETIME", s.key_lifetime)) return util::fail(*e);
+  if (get("JWKS_KEY_LIFETIME"))
+    return util::fail(std::string("JWKS_KEY_LIFETIME is no longer read: set JWKS_SIGNING_PERIOD (how long a key "
+                                  "signs; a key expires one token lifetime after it stops signing)"));
+  if (auto e = duration("JWKS_SIGNING_PERIOD", s.signing_period)) return util::fail(*e);
+  if (auto e = duration("JWKS_PUBLISH_LEAD", s.publish_lead)) return util::fail(*e);
   if (auto e = duration("JWKS_TOKEN_LIFETIME", s.token_lifetime)) return util::fail(*e);
-  if (s.key_lifetime < 2 * s.token_lifetime)
-    return util::fail(std::string("JWKS_KEY_LIFETIME must be at least twice JWKS_TOKEN_LIFETIME, so that a new "
-                                  "key takes over while the old one can still cover a full token lifetime"));
-
+  if (auto e = duration("JWKS_KEY_RETENTION", s.key_retention)) return util::fail(*e);
+  if (s.publish_lead > s.signing_period)
+    return util::fail(std::string("JWKS_PUBLISH_LEAD must not be longer than JWKS_SIGNING_PERIOD: the next key is "
+                                  "published one lead before the current one stops signing"));
   auto integer = [&](const char* name, std::int64_t lo, std::int64_t hi, std::int64_t& out) -> std::optional<std::string> {
     if (auto v = get(name)) {
       std::int64_t n = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "jwks/jose/base64url.h"
 #include "jwks/crypto/signature.h"
 #include "jwks/jose/jws.h"
+#include "jwks/service/key_schedule.h"
 #include "jwks/store/key_repository.h"
 
 namespace jwks::service {
@@ -18,10 +20,27 @@ namespace jwks::service {
 util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, bool expired) {
   const std::int64_t now = clock_.now();
   store::KeyRepository repo(db_);
-  std::optional<store::SealedKey> sealed = expired ? repo.latest_expired(now, alg_) : repo.signing_key(now + 1, alg_);
-  if (!sealed) {
-    return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key is available",
-                                   expired ? "no expired key in the store" : "no unexpired key in the store"});
+  std::optional<store::SealedKey> sealed;
+  if (expired) {
+    sealed = repo.latest_expired(now, alg_);
+    if (!sealed) {
+      return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key is available",
+                                     "no expired key in the store"});
+    }
+  } else {
+    const std::vector<store::KeyRecord> keys = repo.unexpired(now);
+    const store::KeyRecord* signer = signing_key(keys, now);
+    if (signer == nullptr) {
+      // Only after an operator retired the signing key early: its successor
+      // must stay published for the full lead before it may sign.
+      std::optional<std::int64_t> next = next_activation(keys, now);
+      return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key is available yet",
+                                     "no key may sign until its pre-publication lead has passed",
+                                     next ? std::min<std::int64_t>(*next - now, 86400) : 60});
+    }
+    auto envelope = repo.envelope(signer->kid);
+    if (!envelope) throw std::runtime_error("key " + std::to_string(signer->kid) + " vanished while signing");
+    sealed = store::SealedKey{*signer, std::move(*envelope)};
   }
   const store::KeyRecord& rec = sealed->record;
   const std::optional<crypto::JwsAlg> alg = crypto::parse_jws_alg(rec.alg);
@@ -35,9 +54,9 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
                                    "key " + std::to_string(rec.kid) + ": " + key.error()});
   }
 
-  std::int64_t iat = now, exp = std::min(now + token_lifetime_, rec.exp);
+  std::int64_t iat = now, exp = std::min(now + token_lifetime_, rec.exp());
   if (expired) {
-    exp = rec.exp;
+    exp = std::min(rec.exp(), now - 1);  // in the past even in the second the key expired
     iat = exp - token_lifetime_;
   }
   const std::string kid = rec.thumbprint.empty() ? std::to_string(rec.kid) : rec.thumbprint;

@@ -5,13 +5,28 @@
 namespace jwks::store {
 namespace {
 
-constexpr const char* kSelectRecord =
-    "SELECT k.kid, k.exp, p.created_at, p.alg, p.jwk, coalesce(p.thumbprint, ''), p.legacy_kid "
-    "FROM keys k JOIN key_public p ON p.kid = k.kid ";
+// Keys from before schema v4 have no schedule row: they read as published
+// and active from their creation until their expiry.
+#define JWKS_KEY_COLUMNS                                                                                   \
+  "k.kid, p.created_at, coalesce(s.published_at, p.created_at), coalesce(s.active_at, p.created_at), "    \
+  "coalesce(s.retire_at, k.exp), k.exp, coalesce(s.retired_early, 0), p.alg, p.jwk, "                      \
+  "coalesce(p.thumbprint, ''), p.legacy_kid "
+#define JWKS_KEY_TABLES \
+  "FROM keys k JOIN key_public p ON p.kid = k.kid LEFT JOIN key_schedule s ON s.kid = k.kid "
+
+constexpr int kEnvelopeColumn = 11;
 
 KeyRecord read_record(const Statement& s) {
-  return KeyRecord{s.column_int64(0), s.column_int64(1), s.column_int64(2), s.column_text(3),
-                   s.column_text(4),  s.column_text(5),  s.column_int64(6) != 0};
+  KeyRecord r;
+  r.kid = s.column_int64(0);
+  r.created_at = s.column_int64(1);
+  r.schedule = KeySchedule{s.column_int64(2), s.column_int64(3), s.column_int64(4), s.column_int64(5),
+                           s.column_int64(6) != 0};
+  r.alg = s.column_text(7);
+  r.public_jwk = s.column_text(8);
+  r.thumbprint = s.column_text(9);
+  r.legacy_kid = s.column_int64(10) != 0;
+  return r;
 }
 
 std::vector<KeyRecord> read_all(Statement& s) {
@@ -20,30 +35,52 @@ std::vector<KeyRecord> read_all(Statement& s) {
   return out;
 }
 
-std::optional<SealedKey> read_sealed(Statement& s) {
-  if (!s.step()) return std::nullopt;
-  return SealedKey{read_record(s), s.column_blob(7)};
-}
-
 }  // namespace
 
-std::int64_t KeyRepository::insert(std::span<const std::uint8_t> envelope, std::int64_t exp, std::string_view alg,
-                                   std::string_view public_jwk, std::string_view thumbprint,
+std::int64_t KeyRepository::insert(std::span<const std::uint8_t> envelope, const KeySchedule& schedule,
+                                   std::string_view alg, std::string_view public_jwk, std::string_view thumbprint,
                                    std::int64_t created_at) {
   Statement key(db_, "INSERT INTO keys (key, exp) VALUES (?, ?)");
-  key.bind_blob(1, envelope).bind(2, exp).run();
+  key.bind_blob(1, envelope).bind(2, schedule.exp).run();
   std::int64_t kid = db_.last_insert_rowid();
   Statement pub(db_, "INSERT INTO key_public (kid, alg, jwk, created_at, thumbprint) VALUES (?, ?, ?, ?, ?)");
   pub.bind(1, kid).bind(2, alg).bind(3, public_jwk).bind(4, created_at).bind(5, thumbprint).run();
+  set_schedule(kid, schedule);
   return kid;
 }
 
+void KeyRepository::set_schedule(std::int64_t kid, const KeySchedule& schedule) {
+  Statement(db_, "UPDATE keys SET exp = ? WHERE kid = ?").bind(1, schedule.exp).bind(2, kid).run();
+  Statement(db_,
+            "INSERT INTO key_schedule (kid, published_at, active_at, retire_at, retired_early) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (kid) DO UPDATE SET published_at = excluded.published_at, active_at = excluded.active_at, "
+            "retire_at = excluded.retire_at, retired_early = excluded.retired_early")
+      .bind(1, kid)
+      .bind(2, schedule.published_at)
+      .bind(3, schedule.active_at)
+      .bind(4, schedule.retire_at)
+      .bind(5, std::int64_t{schedule.retired_early ? 1 : 0})
+      .run();
+}
+
+void KeyRepository::remove(std::int64_t kid) {
+  Statement(db_, "DELETE FROM key_schedule WHERE kid = ?").bind(1, kid).run();
+  Statement(db_, "DELETE FROM key_public WHERE kid = ?").bind(1, kid).run();
+  Statement(db_, "DELETE FROM keys WHERE kid = ?").bind(1, kid).run();
+}
+
 std::vector<SealedKey> KeyRepository::all_sealed() const {
-  Statement s(db_, std::string(kSelectRecord).replace(std::string(kSelectRecord).find(" FROM"), 0, ", k.key") +
-                       "ORDER BY k.kid");
+  Statement s(db_, "SELECT " JWKS_KEY_COLUMNS ", k.key " JWKS_KEY_TABLES "ORDER BY k.kid");
   std::vector<SealedKey> out;
-  while (s.step()) out.push_back(SealedKey{read_record(s), s.column_blob(7)});
+  while (s.step()) out.push_back(SealedKey{read_record(s), s.column_blob(kEnvelopeColumn)});
   return out;
+}
+
+std::optional<std::vector<std::uint8_t>> KeyRepository::envelope(std::int64_t kid) const {
+  Statement s(db_, "SELECT key FROM keys WHERE kid = ?");
+  s.bind(1, kid);
+  if (!s.step()) return std::nullopt;
+  return s.column_blob(0);
 }
 
 void KeyRepository::update_envelope(std::int64_t kid, std::span<const std::uint8_t> envelope) {
@@ -51,7 +88,7 @@ void KeyRepository::update_envelope(std::int64_t kid, std::span<const std::uint8
 }
 
 std::vector<KeyRecord> KeyRepository::without_thumbprint() const {
-  Statement s(db_, std::string(kSelectRecord) + "WHERE p.thumbprint IS NULL ORDER BY k.kid");
+  Statement s(db_, "SELECT " JWKS_KEY_COLUMNS JWKS_KEY_TABLES "WHERE p.thumbprint IS NULL ORDER BY k.kid");
   return read_all(s);
 }
 
@@ -63,45 +100,22 @@ void KeyRepository::set_thumbprint(std::int64_t kid, std::string_view thumbprint
 }
 
 std::vector<KeyRecord> KeyRepository::unexpired(std::int64_t now) const {
-  Statement s(db_, std::string(kSelectRecord) + "WHERE k.exp > ? ORDER BY k.kid");
+  Statement s(db_, "SELECT " JWKS_KEY_COLUMNS JWKS_KEY_TABLES "WHERE k.exp > ? ORDER BY k.kid");
   s.bind(1, now);
   return read_all(s);
 }
 
 std::vector<KeyRecord> KeyRepository::all() const {
-  Statement s(db_, std::string(kSelectRecord) + "ORDER BY k.kid");
+  Statement s(db_, "SELECT " JWKS_KEY_COLUMNS JWKS_KEY_TABLES "ORDER BY k.kid");
   return read_all(s);
 }
 
-bool KeyRepository::any_expiring_at_or_after(std::int64_t t, std::string_view alg) const {
-  Statement s(db_, "SELECT EXISTS (SELECT 1 FROM keys k JOIN key_public p ON p.kid = k.kid "
-                   "WHERE k.exp >= ? AND (?2 = '' OR p.alg = ?2))");
-  s.bind(1, t).bind(2, alg).step();
-  return s.column_int64(0) != 0;
-}
-
-bool KeyRepository::any_expired(std::int64_t now, std::string_view alg) const {
-  Statement s(db_, "SELECT EXISTS (SELECT 1 FROM keys k JOIN key_public p ON p.kid = k.kid "
-                   "WHERE k.exp <= ? AND (?2 = '' OR p.alg = ?2))");
-  s.bind(1, now).bind(2, alg).step();
-  return s.column_int64(0) != 0;
-}
-
-std::optional<SealedKey> KeyRepository::signing_key(std::int64_t not_before_exp, std::string_view alg) const {
-  return latest_sealed("k.exp >= ?", not_before_exp, alg);
-}
-
 std::optional<SealedKey> KeyRepository::latest_expired(std::int64_t now, std::string_view alg) const {
-  return latest_sealed("k.exp <= ?", now, alg);
-}
-
-std::optional<SealedKey> KeyRepository::latest_sealed(std::string_view condition, std::int64_t bound,
-                                                      std::string_view alg) const {
-  Statement s(db_, std::string(kSelectRecord).replace(std::string(kSelectRecord).find(" FROM"), 0, ", k.key") +
-                       "WHERE " + std::string(condition) + " AND (?2 = '' OR p.alg = ?2) " +
-                       "ORDER BY k.exp DESC, k.kid DESC LIMIT 1");
-  s.bind(1, bound).bind(2, alg);
-  return read_sealed(s);
+  Statement s(db_, "SELECT " JWKS_KEY_COLUMNS ", k.key " JWKS_KEY_TABLES
+                   "WHERE k.exp <= ?1 AND (?2 = '' OR p.alg = ?2) ORDER BY k.exp DESC, k.kid DESC LIMIT 1");
+  s.bind(1, now).bind(2, alg);
+  if (!s.step()) return std::nullopt;
+  return SealedKey{read_record(s), s.column_blob(kEnvelopeColumn)};
 }
 
 }  // namespace jwks::store

@@ -61,7 +61,23 @@ UPDATE key_public SET legacy_kid = 1;
 CREATE UNIQUE INDEX IF NOT EXISTS key_public_thumbprint ON key_public(thumbprint) WHERE thumbprint IS NOT NULL;
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
+// Version 4: each key's schedule, from which its state is derived
+// (service/key_schedule.h): in the JWKS from published_at, signing from
+// active_at until retire_at, gone from the JWKS at keys.exp. retired_early
+// marks a key an operator retired (jwksctl retire): it never signs again.
+// Keys from before have no row and read as published and active from their
+// creation until their expiry.
+constexpr const char* kVersion4 = R"sql(
+CREATE TABLE IF NOT EXISTS key_schedule(
+    kid INTEGER PRIMARY KEY REFERENCES keys(kid) ON DELETE CASCADE,
+    published_at INTEGER NOT NULL,
+    active_at INTEGER NOT NULL,
+    retire_at INTEGER NOT NULL,
+    retired_early INTEGER NOT NULL DEFAULT 0,
+    CHECK (published_at <= active_at AND active_at <= retire_at));
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

@@ -30,7 +30,36 @@ contains "$dir/out" "0 key(s) created" "a second init creates nothing"
 expect 0 "list needs no master key" -- env -u NOT_MY_KEY "$ctl" list
 contains "$dir/out" active "list shows an active key"
 contains "$dir/out" expired "list shows an expired key"
-expect 0 "rotate" -- env NOT_MY_KEY="$old" "$ctl" rotate
+contains "$dir/out" "published .*active .*retires .*expires" "list shows the schedule's times"
+expect 0 "rotate when nothing is due" -- env NOT_MY_KEY="$old" "$ctl" rotate
+contains "$dir/out" "0 key(s) created" "rotate creates nothing before the schedule says so"
+expect 0 "rotate --now" -- env NOT_MY_KEY="$old" "$ctl" rotate --now
+contains "$dir/out" "1 key(s) created" "rotate --now publishes a key"
+contains "$dir/out" "^next: .* signs from " "rotate --now says when the new key signs"
+expect 0 "list after rotate --now" -- env -u NOT_MY_KEY "$ctl" list
+contains "$dir/out" " published " "the new key is published, not signing yet"
+signing=$(awk '$4 == "active" {print $2}' "$dir/out")
+pending=$(awk '$4 == "published" {print $2}' "$dir/out")
+expect 64 "rotate with a stray argument" -- env NOT_MY_KEY="$old" "$ctl" rotate --later
+expect 2 "retire an unknown kid" -- env NOT_MY_KEY="$old" "$ctl" retire no-such-kid
+expect 64 "retire without a kid" -- env NOT_MY_KEY="$old" "$ctl" retire
+expect 0 "retire the key that never signed" -- env NOT_MY_KEY="$old" "$ctl" retire "$pending"
+expect 0 "export after retiring it" -- env -u NOT_MY_KEY "$ctl" export-jwks
+if grep -q -- "$pending" "$dir/out"; then failed=$((failed + 1)); echo "FAIL: a retired key that never signed is still published"; else passed=$((passed + 1)); fi
+expect 0 "retire the signing key" -- env NOT_MY_KEY="$old" "$ctl" retire "$signing"
+contains "$dir/out" "retired $signing: it signs no more from " "retire says when the key stops signing"
+contains "$dir/out" "1 key(s) created" "retiring the signing key publishes its successor"
+expect 0 "retire it again" -- env NOT_MY_KEY="$old" "$ctl" retire "$signing"
+expect 0 "list after retire" -- env -u NOT_MY_KEY "$ctl" list
+contains "$dir/out" "$signing .* active " "the signing key signs until its successor may"
+expect 0 "purge needs no master key" -- env -u NOT_MY_KEY "$ctl" purge
+contains "$dir/out" "0 expired key(s) purged" "nothing is old enough to purge"
+expect 0 "purge with a one-second retention" -- env -u NOT_MY_KEY JWKS_KEY_RETENTION=1 "$ctl" purge
+contains "$dir/out" "1 expired key(s) purged" "the older of the two expired keys goes"
+expect 0 "purge again" -- env -u NOT_MY_KEY JWKS_KEY_RETENTION=1 "$ctl" purge
+contains "$dir/out" "0 expired key(s) purged" "the newest expired key is kept for ?expired=true"
+expect 78 "the old JWKS_KEY_LIFETIME is refused" -- env JWKS_KEY_LIFETIME=24h "$ctl" list
+contains "$dir/err" JWKS_SIGNING_PERIOD "the refusal names what replaced it"
 expect 0 "export-jwks to a file" -- env -u NOT_MY_KEY "$ctl" export-jwks --output "$dir/jwks.json"
 contains "$dir/jwks.json" '"keys":\[{"alg":"RS256"' "the exported set is a JWKS"
 [ "$(stat -c %a "$dir/jwks.json")" = 644 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: export mode"; }

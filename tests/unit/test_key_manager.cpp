@@ -1,6 +1,9 @@
 #define BOOST_TEST_MODULE key_manager
 #include <boost/test/unit_test.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <functional>
 #include <latch>
 #include <thread>
@@ -14,6 +17,7 @@
 #include "jwks/service/issuer.h"
 #include "jwks/service/key_admin.h"
 #include "jwks/service/key_manager.h"
+#include "jwks/service/key_schedule.h"
 #include "jwks/crypto/sealed_key.h"
 #include "jwks/service/token_service.h"
 #include "jwks/store/key_repository.h"
@@ -23,24 +27,29 @@
 
 using namespace jwks;
 using service::KeyManager;
-using service::KeyPolicy;
+using service::KeyState;
 using service::ManualClock;
+using service::SchedulePolicy;
 
 namespace {
 
 constexpr std::int64_t kT0 = 1'800'000'000;
-constexpr KeyPolicy kPolicy{.key_lifetime = 86400, .min_remaining = 3600, .keep_expired = true, .expired_key_age = 3600};
+constexpr std::int64_t kDay = 86400, kHour = 3600;
+const SchedulePolicy kPolicy{.signing_period = kDay, .publish_lead = kHour, .token_lifetime = kHour,
+                             .retention = 7 * kDay, .keep_expired = true, .alg = "RS256"};
 
 // Makes placeholder keys quickly; the manager never looks inside them.
 class FakeFactory final : public service::KeyFactory {
  public:
   std::function<void()> on_create;  // runs inside create(), e.g. to let a rival win
   int created = 0;
+  std::string alg = "RS256";
   service::NewKey create() override {
     ++created;
     if (on_create) on_create();
-    return service::NewKey{{0x01, static_cast<std::uint8_t>(created)}, "RS256", R"({"kty":"RSA","n":"AQAB","e":"AQAB"})",
-                           "fake-thumbprint-" + std::to_string(created) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this))};
+    return service::NewKey{{0x01, static_cast<std::uint8_t>(created)}, alg, R"({"kty":"RSA","n":"AQAB","e":"AQAB"})",
+                           "fake-thumbprint-" + std::to_string(::getpid()) + "-" + std::to_string(created) + "-" +
+                               std::to_string(reinterpret_cast<std::uintptr_t>(this))};
   }
   bool opens(std::span<const std::uint8_t> envelope) const override { return !envelope.empty() && envelope[0] == 0x01; }
 };
@@ -68,28 +77,54 @@ struct FakeStore {
   store::Database db = open_migrated(":memory:");
   ManualClock clock{kT0};
   FakeFactory factory;
-  KeyManager manager(const KeyPolicy& policy = kPolicy) { return KeyManager(db, clock, factory, policy); }
+  KeyManager manager(const SchedulePolicy& policy = kPolicy) { return KeyManager(db, clock, factory, policy); }
+  std::vector<store::KeyRecord> keys() { return store::KeyRepository(db).all(); }
+  // The key that signs now, by row id; 0 if none.
+  std::int64_t signer() {
+    auto all = keys();
+    const store::KeyRecord* k = service::signing_key(all, clock.now());
+    return k ? k->kid : 0;
+  }
+  store::KeyRecord key(std::int64_t kid) {
+    for (const auto& k : keys())
+      if (k.kid == kid) return k;
+    BOOST_FAIL("no key " << kid);
+    return {};
+  }
+  KeyState state(std::int64_t kid) { return service::key_state(key(kid).schedule, clock.now()); }
+  // Row ids of the keys in the published set now.
+  std::vector<std::int64_t> published() {
+    std::vector<std::int64_t> out;
+    for (const auto& k : store::KeyRepository(db).unexpired(clock.now())) out.push_back(k.kid);
+    return out;
+  }
 };
+
+bool contains(const std::vector<std::int64_t>& v, std::int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 }  // namespace
 
 BOOST_FIXTURE_TEST_CASE(ensure_creates_a_signing_and_an_expired_key_once, FakeStore) {
   KeyManager km = manager();
-  BOOST_TEST(km.ensure() == 2);
-  BOOST_TEST(km.ensure() == 0);
+  BOOST_TEST(km.ensure().created == 2);
+  BOOST_TEST(km.ensure().created == 0);
   BOOST_TEST(factory.created == 2);
 
-  auto keys = km.list();
-  BOOST_REQUIRE_EQUAL(keys.size(), 2u);
+  auto all = km.list();
+  BOOST_REQUIRE_EQUAL(all.size(), 2u);
   int active = 0, expired = 0;
-  for (const auto& k : keys) {
-    if (k.state == service::KeyState::kActive) {
+  for (const auto& k : all) {
+    if (k.state == KeyState::kActive) {
       ++active;
-      BOOST_TEST(k.exp == kT0 + kPolicy.key_lifetime);
+      // The first key of an empty store signs at once: nothing was published before it.
+      BOOST_TEST(k.schedule.published_at == kT0);
+      BOOST_TEST(k.schedule.active_at == kT0);
+      BOOST_TEST(k.schedule.retire_at == kT0 + kDay);
+      BOOST_TEST(k.schedule.exp == kT0 + kDay + kHour);
     }
-    if (k.state == service::KeyState::kExpired) {
+    if (k.state == KeyState::kExpired) {
       ++expired;
-      BOOST_TEST(k.exp == kT0 - kPolicy.expired_key_age);
+      BOOST_TEST(k.schedule.exp == kT0 - service::kExpiredKeyAge);
     }
   }
   BOOST_TEST(active == 1);
@@ -97,39 +132,227 @@ BOOST_FIXTURE_TEST_CASE(ensure_creates_a_signing_and_an_expired_key_once, FakeSt
 }
 
 BOOST_FIXTURE_TEST_CASE(no_expired_key_when_expired_mode_is_off, FakeStore) {
-  KeyPolicy policy = kPolicy;
+  SchedulePolicy policy = kPolicy;
   policy.keep_expired = false;
-  KeyManager km = manager(policy);
-  BOOST_TEST(km.ensure() == 1);
+  BOOST_TEST(manager(policy).ensure().created == 1);
+  BOOST_TEST(keys().size() == 1u);
   BOOST_TEST(store::KeyRepository(db).unexpired(kT0).size() == 1u);
-  BOOST_TEST(!store::KeyRepository(db).any_expired(kT0));
 }
 
-BOOST_FIXTURE_TEST_CASE(a_new_key_arrives_when_the_active_one_runs_short, FakeStore) {
+BOOST_FIXTURE_TEST_CASE(the_next_key_is_published_one_lead_before_it_signs, FakeStore) {
   KeyManager km = manager();
   km.ensure();
-  const std::int64_t first_exp = kT0 + kPolicy.key_lifetime;
+  const std::int64_t first = signer();
 
-  clock.set(first_exp - kPolicy.min_remaining);  // exactly enough life left
-  BOOST_TEST(km.ensure() == 0);
-  clock.advance(1);                              // one second short
-  BOOST_TEST(km.ensure() == 1);
-  auto unexpired = store::KeyRepository(db).unexpired(clock.now());
-  BOOST_TEST(unexpired.size() == 2u);            // the old key stays published until it expires
-  BOOST_TEST(store::KeyRepository(db).signing_key(clock.now() + 1)->record.exp == clock.now() + kPolicy.key_lifetime);
+  clock.set(kT0 + kDay - kHour - 1);  // not due yet
+  BOOST_TEST(km.ensure().created == 0);
+  clock.advance(1);                   // one lead before the first key retires
+  BOOST_TEST(km.ensure().created == 1);
+  const std::int64_t second = keys().back().kid;
+  BOOST_TEST((state(second) == KeyState::kPublished));
+  BOOST_TEST(contains(published(), second));
+  BOOST_TEST(signer() == first);
+  BOOST_TEST(key(second).schedule.active_at == kT0 + kDay);
+  BOOST_TEST(key(second).schedule.published_at == kT0 + kDay - kHour);
 
-  clock.set(first_exp);                          // the first key has now expired
-  BOOST_TEST(km.ensure() == 0);
-  BOOST_TEST(store::KeyRepository(db).unexpired(clock.now()).size() == 1u);
+  clock.set(kT0 + kDay);  // the hand-over
+  BOOST_TEST(km.ensure().created == 0);
+  BOOST_TEST(signer() == second);
+  BOOST_TEST((state(first) == KeyState::kRetired));
+  BOOST_TEST(contains(published(), first));  // its tokens are still valid
+
+  clock.set(kT0 + kDay + kHour);  // its last token has expired
+  BOOST_TEST((state(first) == KeyState::kExpired));
+  BOOST_TEST(!contains(published(), first));
 }
 
-BOOST_FIXTURE_TEST_CASE(rotate_adds_a_new_active_key, FakeStore) {
+BOOST_FIXTURE_TEST_CASE(a_late_rotation_keeps_the_old_key_signing_until_the_new_one_may, FakeStore) {
   KeyManager km = manager();
   km.ensure();
+  const std::int64_t first = signer();
+  // Nobody asked during the lead before the hand-over: the first key's
+  // period is over and no successor has been published.
+  const std::int64_t late = kT0 + kDay + 600;
+  clock.set(late);
+  BOOST_TEST(signer() == 0);
+  const service::KeyChanges c = km.ensure();
+  BOOST_TEST(c.created == 1);
+  // The first key signs again until the new key has been published a full lead.
+  BOOST_TEST(signer() == first);
+  BOOST_TEST(key(first).schedule.retire_at == late + kHour);
+  BOOST_TEST(key(first).schedule.exp == late + kHour + kHour);
+  const std::int64_t second = keys().back().kid;
+  BOOST_TEST(key(second).schedule.active_at == late + kHour);
+  clock.set(late + kHour);
+  BOOST_TEST(signer() == second);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_long_outage_starts_over_with_a_key_that_signs_at_once, FakeStore) {
+  KeyManager km = manager();
+  km.ensure();
+  clock.set(kT0 + 30 * kDay);  // every key has expired: nothing is published
+  BOOST_TEST(published().empty());
+  BOOST_TEST(km.ensure().created == 1);
+  BOOST_TEST(signer() == keys().back().kid);
+}
+
+BOOST_FIXTURE_TEST_CASE(rotate_now_publishes_a_key_that_signs_after_one_lead, FakeStore) {
+  KeyManager km = manager();
+  km.ensure();
+  const std::int64_t first = signer();
+  clock.advance(600);
+  BOOST_TEST(km.rotate_now().created == 1);
+  const std::int64_t second = keys().back().kid;
+  BOOST_TEST(key(second).schedule.active_at == kT0 + 600 + kHour);
+  BOOST_TEST(key(first).schedule.retire_at == kT0 + 600 + kHour);  // the old key's period is cut short
+  BOOST_TEST(key(first).schedule.exp == kT0 + 600 + 2 * kHour);
+  BOOST_TEST(signer() == first);
+  // Asking again changes nothing: the successor already signs as early as it may.
+  BOOST_TEST(km.rotate_now().created == 0);
+  BOOST_TEST(keys().size() == 3u);
+  clock.advance(kHour);
+  BOOST_TEST(signer() == second);
+}
+
+BOOST_FIXTURE_TEST_CASE(rotate_now_brings_a_published_successor_forward_only_as_far_as_its_lead, FakeStore) {
+  KeyManager km = manager();
+  km.ensure();
+  clock.set(kT0 + kDay - kHour);  // the successor is published on schedule...
+  km.ensure();
+  const std::int64_t second = keys().back().kid;
+  clock.advance(600);
+  BOOST_TEST(km.rotate_now().created == 0);  // ...and cannot sign before its lead has passed
+  BOOST_TEST(key(second).schedule.active_at == kT0 + kDay);
+}
+
+BOOST_FIXTURE_TEST_CASE(raising_the_lead_postpones_a_published_successor, FakeStore) {
+  KeyManager km = manager();
+  km.ensure();
+  const std::int64_t first = signer();
+  clock.set(kT0 + kDay - kHour);
+  km.ensure();
+  const std::int64_t second = keys().back().kid;
+  SchedulePolicy longer = kPolicy;
+  longer.publish_lead = 6 * kHour;
   clock.advance(60);
-  std::int64_t kid = km.rotate();
-  for (const auto& k : km.list())
-    BOOST_TEST((k.state == service::KeyState::kActive) == (k.kid == kid));
+  manager(longer).ensure();
+  BOOST_TEST(key(second).schedule.active_at == kT0 + kDay - kHour + 6 * kHour);
+  BOOST_TEST(key(first).schedule.retire_at == key(second).schedule.active_at);  // no gap
+}
+
+BOOST_FIXTURE_TEST_CASE(a_new_algorithm_is_published_a_lead_before_it_signs, FakeStore) {
+  KeyManager km = manager();
+  km.ensure();
+  const std::int64_t rsa = signer();
+  clock.advance(600);
+  SchedulePolicy ec = kPolicy;
+  ec.alg = "ES256";
+  factory.alg = "ES256";
+  BOOST_TEST(manager(ec).ensure().created == 2);  // the next signing key and an expired ES256 key
+  BOOST_TEST(signer() == rsa);                   // RS256 keeps signing for one lead
+  clock.advance(kHour);
+  BOOST_TEST(key(signer()).alg == "ES256");
+}
+
+BOOST_FIXTURE_TEST_CASE(retiring_the_signing_key_hands_over_once_a_successor_has_waited_its_lead, FakeStore) {
+  KeyManager km = manager();
+  km.ensure();
+  const store::KeyRecord first = key(signer());
+  using Outcome = service::RetireResult::Outcome;
+  clock.advance(600);
+
+  // No successor yet: one is published now, and takes over after one lead.
+  const service::RetireResult r = km.retire(first.thumbprint, false);
+  BOOST_TEST((r.outcome == Outcome::kRetired));
+  BOOST_TEST(r.changes.created == 1);
+  BOOST_TEST(r.retires_at == kT0 + 600 + kHour);
+  const std::int64_t second = keys().back().kid;
+  BOOST_TEST(signer() == first.kid);  // still signing during the lead
+  BOOST_TEST(key(second).schedule.active_at == kT0 + 600 + kHour);
+  BOOST_TEST(key(first.kid).schedule.retired_early);
+  BOOST_TEST((km.retire("no-such-kid", false).outcome == Outcome::kNotFound));
+
+  clock.set(r.retires_at);
+  BOOST_TEST(signer() == second);
+  BOOST_TEST((state(first.kid) == KeyState::kRetired));
+  BOOST_TEST(key(first.kid).schedule.exp == r.retires_at + kHour);  // published until its last token expires
+  BOOST_TEST((km.retire(first.thumbprint, false).outcome == Outcome::kAlreadyRetired));
+  // A retired key is never brought back, even when its successor is retired too.
+  BOOST_TEST((km.retire(key(second).thumbprint, true).outcome == Outcome::kRetired));
+  BOOST_TEST(signer() == 0);
+  BOOST_TEST(km.ensure().created == 0);  // the forced retirement already published a successor
+  BOOST_TEST(key(first.kid).schedule.retire_at == r.retires_at);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_forced_retirement_stops_signing_until_a_successor_may_sign, FakeStore) {
+  KeyManager km = manager();
+  km.ensure();
+  const store::KeyRecord first = key(signer());
+  clock.advance(600);
+  const service::RetireResult r = km.retire(first.thumbprint, true);
+  BOOST_TEST((r.outcome == service::RetireResult::Outcome::kRetired));
+  BOOST_TEST(r.retires_at == clock.now());
+  BOOST_TEST(signer() == 0);
+  BOOST_TEST(r.changes.created == 1);  // a successor, published now
+  const store::KeyRecord next = keys().back();
+  BOOST_TEST(next.schedule.active_at == clock.now() + kHour);  // even now the lead holds
+  BOOST_TEST(signer() == 0);
+
+  // Meanwhile /auth answers 503 with Retry-After until the successor may sign.
+  crypto::MasterKey master = test_master();
+  auto refused = service::TokenService(db, master, clock, kHour).issue({"alice", "", ""}, false);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST((refused.error().code == service::ErrorCode::kUnavailable));
+  BOOST_TEST(refused.error().retry_after_seconds == kHour);
+  clock.advance(kHour);
+  BOOST_TEST(signer() == next.kid);
+}
+
+BOOST_FIXTURE_TEST_CASE(retiring_a_key_that_never_signed_unpublishes_it, FakeStore) {
+  KeyManager km = manager();
+  km.ensure();
+  const std::int64_t first = signer();
+  km.rotate_now();
+  const store::KeyRecord pending = keys().back();
+  clock.advance(60);
+  BOOST_TEST((km.retire(pending.thumbprint, false).outcome == service::RetireResult::Outcome::kRetired));
+  BOOST_TEST(!contains(published(), pending.kid));
+  BOOST_TEST(signer() == first);
+  // The next ensure schedules another successor in its place.
+  BOOST_TEST(km.ensure().created == 1);
+  BOOST_TEST((state(keys().back().kid) == KeyState::kPublished));
+  BOOST_TEST(key(keys().back().kid).schedule.active_at == clock.now() + kHour);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_purge_keeps_the_newest_expired_key_while_expired_mode_is_on, FakeStore) {
+  KeyManager km = manager();
+  km.ensure();                       // a signing key and an expired key
+  for (int day = 1; day <= 20; ++day) {  // three weeks of daily rotations
+    clock.set(kT0 + day * kDay - kHour);
+    km.ensure();
+    clock.set(kT0 + day * kDay);
+    km.ensure();
+  }
+  const std::int64_t now = clock.now();
+  std::int64_t newest_expired = 0;
+  for (const auto& k : keys()) {
+    // Nothing expired longer ago than the retention survives...
+    BOOST_TEST(k.exp() > now - kPolicy.retention);
+    if (k.exp() <= now) newest_expired = std::max(newest_expired, k.exp());
+  }
+  BOOST_TEST(newest_expired > 0);
+  // ...and with a retention shorter than any key's age, the newest expired key stays anyway.
+  SchedulePolicy brief = kPolicy;
+  brief.retention = 1;
+  clock.advance(kDay);
+  BOOST_TEST(manager(brief).purge() > 0);
+  int expired = 0;
+  for (const auto& k : keys()) expired += k.exp() <= clock.now();
+  BOOST_TEST(expired == 1);
+  // Without expired mode, it goes too.
+  brief.keep_expired = false;
+  BOOST_TEST(manager(brief).purge() == 1);
+  for (const auto& k : keys()) BOOST_TEST(k.exp() > clock.now());
 }
 
 BOOST_AUTO_TEST_CASE(a_rival_that_creates_first_wins_and_we_insert_nothing) {
@@ -144,9 +367,9 @@ BOOST_AUTO_TEST_CASE(a_rival_that_creates_first_wins_and_we_insert_nothing) {
   KeyManager a(db_a, clock, factory_a, kPolicy), b(db_b, clock, factory_b, kPolicy);
   int b_inserted = -1;
   factory_a.on_create = [&] {
-    if (b_inserted < 0) b_inserted = b.ensure();
+    if (b_inserted < 0) b_inserted = b.ensure().created;
   };
-  BOOST_TEST(a.ensure() == 0);
+  BOOST_TEST(a.ensure().created == 0);
   BOOST_TEST(b_inserted == 2);
   BOOST_TEST(key_count(db_a) == 2);
 }
@@ -165,10 +388,10 @@ BOOST_AUTO_TEST_CASE(concurrent_connections_create_exactly_one_signing_key) {
     threads.emplace_back([&, i] {
       store::Database db(path);
       FakeFactory factory;
-      KeyPolicy policy = kPolicy;
+      SchedulePolicy policy = kPolicy;
       policy.keep_expired = false;
       factory.on_create = [&] { all_generated.arrive_and_wait(); };
-      inserted[static_cast<std::size_t>(i)] = KeyManager(db, clock, factory, policy).ensure();
+      inserted[static_cast<std::size_t>(i)] = KeyManager(db, clock, factory, policy).ensure().created;
     });
   }
   for (auto& t : threads) t.join();
@@ -176,6 +399,68 @@ BOOST_AUTO_TEST_CASE(concurrent_connections_create_exactly_one_signing_key) {
   for (int n : inserted) total += n;
   BOOST_TEST(total == 1);
   BOOST_TEST(key_count(store::Database(path)) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key) {
+  // Two processes (fork) on one database file find the same rotation due;
+  // both generate a key before either takes the write lock (a pipe holds
+  // them there); exactly one key is added.
+  test::TempDir dir;
+  const std::string path = dir.file("processes.db");
+  {
+    store::Database db = open_migrated(path);
+    ManualClock clock(kT0);
+    FakeFactory factory;
+    KeyManager(db, clock, factory, kPolicy).ensure();
+  }
+  const std::int64_t before = key_count(store::Database(path));
+  int ready[2], go[2], results[2];
+  BOOST_REQUIRE(::pipe(ready) == 0 && ::pipe(go) == 0 && ::pipe(results) == 0);
+  constexpr int kProcesses = 2;
+  std::vector<pid_t> children;
+  for (int i = 0; i < kProcesses; ++i) {
+    pid_t pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+      int created = -1;
+      try {
+        store::Database db(path, store::DatabaseOptions{10000, false});
+        ManualClock clock(kT0 + kDay - kHour);  // the successor is due
+        FakeFactory factory;
+        factory.on_create = [&] {
+          char c = 'r';
+          if (::write(ready[1], &c, 1) != 1 || ::read(go[0], &c, 1) != 1) std::_Exit(3);
+        };
+        created = KeyManager(db, clock, factory, kPolicy).ensure().created;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "child %d: %s\n", i, e.what());
+        created = -2;
+      }
+      unsigned char out = static_cast<unsigned char>(created + 10);
+      std::_Exit(::write(results[1], &out, 1) == 1 ? 0 : 4);
+    }
+    children.push_back(pid);
+  }
+  // Both children have generated their key; let them race for the lock.
+  for (int i = 0; i < kProcesses; ++i) {
+    char c;
+    BOOST_REQUIRE(::read(ready[0], &c, 1) == 1);
+  }
+  const char go_bytes[kProcesses] = {'g', 'g'};
+  BOOST_REQUIRE(::write(go[1], go_bytes, kProcesses) == kProcesses);
+  int total = 0;
+  for (pid_t pid : children) {
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    unsigned char out = 0;
+    BOOST_REQUIRE(::read(results[0], &out, 1) == 1);
+    BOOST_TEST(out >= 10);  // no child failed
+    total += out - 10;
+  }
+  for (int fd : {ready[0], ready[1], go[0], go[1], results[0], results[1]}) ::close(fd);
+  BOOST_TEST(total == 1);
+  BOOST_TEST(key_count(store::Database(path)) == before + 1);
 }
 
 BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
@@ -194,8 +479,9 @@ BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
   auto claims = nlohmann::json::parse(parts->payload_json);
   BOOST_TEST(header["alg"] == "RS256");
   BOOST_TEST(header["typ"] == "JWT");
-  auto signing = store::KeyRepository(db).signing_key(kT0 + 1);
-  BOOST_TEST(header["kid"] == signing->record.thumbprint);
+  auto keys = store::KeyRepository(db).unexpired(kT0);
+  const store::KeyRecord signing = *service::signing_key(keys, kT0);
+  BOOST_TEST(header["kid"] == signing.thumbprint);
   BOOST_TEST(claims["sub"] == "alice");
   BOOST_TEST(claims["iat"] == kT0);
   BOOST_TEST(claims["exp"] == kT0 + 3600);
@@ -205,7 +491,7 @@ BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
   BOOST_TEST(jose::base64url_decode(claims["jti"].get<std::string>())->size() == 16u);
 
   // Verify with the published public key only.
-  auto jwk = nlohmann::json::parse(signing->record.public_jwk);
+  auto jwk = nlohmann::json::parse(signing.public_jwk);
   auto n = jose::base64url_decode(jwk["n"].get<std::string>());
   auto e = jose::base64url_decode(jwk["e"].get<std::string>());
   crypto::PkeyPtr pub = crypto::rsa_public_key(*n, *e);
@@ -213,11 +499,13 @@ BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
                                       parts->signing_input.size());
   BOOST_TEST(crypto::verify_rs256(*pub, input, parts->signature));
 
-  // Near the key's end, exp is capped at the key's own expiry.
-  clock.set(signing->record.exp - 600);
+  // Even a token signed by a key with less life left than a token lifetime
+  // (a key from before schedules) ends with its key.
+  store::Statement(db, "UPDATE keys SET exp = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.kid).run();
+  store::Statement(db, "UPDATE key_schedule SET retire_at = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.kid).run();
   auto late = tokens.issue({"alice", "https://issuer.example", "api://test"}, false);
   BOOST_REQUIRE(late.ok());
-  BOOST_TEST(nlohmann::json::parse(jose::parse_compact(late.value())->payload_json)["exp"] == signing->record.exp);
+  BOOST_TEST(nlohmann::json::parse(jose::parse_compact(late.value())->payload_json)["exp"] == kT0 + 600);
 }
 
 BOOST_AUTO_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past) {
@@ -236,7 +524,7 @@ BOOST_AUTO_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past) {
   BOOST_TEST(claims["exp"].get<std::int64_t>() < kT0);
   BOOST_TEST(!claims.contains("iss"));
   BOOST_TEST(!claims.contains("aud"));
-  BOOST_TEST(claims["exp"].get<std::int64_t>() <= expired->record.exp);
+  BOOST_TEST(claims["exp"].get<std::int64_t>() <= expired->record.exp());
   for (const auto& k : store::KeyRepository(db).unexpired(kT0)) BOOST_TEST(k.kid != expired->record.kid);
 }
 
@@ -318,8 +606,8 @@ BOOST_AUTO_TEST_CASE(no_keys_are_added_under_a_different_master_key) {
 
   crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
   service::SigningKeyFactory wrong(other);
-  BOOST_CHECK_THROW(KeyManager(db, clock, wrong, kPolicy).rotate(), std::runtime_error);
-  clock.advance(kPolicy.key_lifetime);  // a new key is due
+  BOOST_CHECK_THROW(KeyManager(db, clock, wrong, kPolicy).rotate_now(), std::runtime_error);
+  clock.advance(kDay);  // a new key is due
   BOOST_CHECK_THROW(KeyManager(db, clock, wrong, kPolicy).ensure(), std::runtime_error);
   BOOST_TEST(store::KeyRepository(db).all().size() == before);
 }
@@ -330,7 +618,7 @@ BOOST_AUTO_TEST_CASE(rekey_moves_every_key_to_the_new_master_key_or_nothing) {
   crypto::MasterKey old_key = test_master();
   service::SigningKeyFactory factory(old_key);
   KeyManager(db, clock, factory, kPolicy).ensure();
-  KeyManager(db, clock, factory, kPolicy).rotate();
+  KeyManager(db, clock, factory, kPolicy).rotate_now();
   crypto::MasterKey fresh = test_master("the next master secret, 32 bytes or more");
   crypto::MasterKey stranger = test_master("somebody else's master secret, 32+ bytes");
 

@@ -31,23 +31,29 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(r->db_path == "totally_not_my_privateKeys.db");
   BOOST_TEST((r->auth_mode == AuthMode::kOpen));
   BOOST_TEST(r->allow_expired);
-  BOOST_TEST(r->key_lifetime == 86400);
+  BOOST_TEST(r->signing_period == 86400);
+  BOOST_TEST(r->publish_lead == 3600);
   BOOST_TEST(r->token_lifetime == 3600);
+  BOOST_TEST(r->key_retention == 7 * 86400);
 }
 
 BOOST_AUTO_TEST_CASE(explicit_values) {
   auto r = load({{"JWKS_DB", "/var/lib/jwks/keys.db"},
                  {"JWKS_AUTH_MODE", "strict"},
                  {"JWKS_ALLOW_EXPIRED", "0"},
-                 {"JWKS_KEY_LIFETIME", "7d"},
+                 {"JWKS_SIGNING_PERIOD", "7d"},
+                 {"JWKS_PUBLISH_LEAD", "12h"},
                  {"JWKS_TOKEN_LIFETIME", "15m"},
+                 {"JWKS_KEY_RETENTION", "30d"},
                  {"JWKS_MAX_BODY", "4096"}});
   BOOST_REQUIRE(r.ok());
   BOOST_TEST(r->db_path == "/var/lib/jwks/keys.db");
   BOOST_TEST((r->auth_mode == AuthMode::kStrict));
   BOOST_TEST(!r->allow_expired);
-  BOOST_TEST(r->key_lifetime == 7 * 86400);
+  BOOST_TEST(r->signing_period == 7 * 86400);
+  BOOST_TEST(r->publish_lead == 12 * 3600);
   BOOST_TEST(r->token_lifetime == 900);
+  BOOST_TEST(r->key_retention == 30 * 86400);
   BOOST_TEST(r->max_body_bytes == 4096u);
   auto more = load({{"JWKS_ISSUER", "https://auth.example.com/"}, {"JWKS_AUDIENCE", "api://orders"},
                     {"JWKS_RATE_LIMIT", "5/60s"}, {"JWKS_TRUSTED_PROXIES", "10.0.0.1, ::1"}});
@@ -62,9 +68,12 @@ BOOST_AUTO_TEST_CASE(explicit_values) {
 BOOST_AUTO_TEST_CASE(bad_values_name_their_variable) {
   expect_error_naming({{"JWKS_AUTH_MODE", "permissive"}}, "JWKS_AUTH_MODE");
   expect_error_naming({{"JWKS_ALLOW_EXPIRED", "yes"}}, "JWKS_ALLOW_EXPIRED");
-  expect_error_naming({{"JWKS_KEY_LIFETIME", "-5"}}, "JWKS_KEY_LIFETIME");
+  expect_error_naming({{"JWKS_SIGNING_PERIOD", "-5"}}, "JWKS_SIGNING_PERIOD");
   expect_error_naming({{"JWKS_TOKEN_LIFETIME", "1w"}}, "JWKS_TOKEN_LIFETIME");
-  expect_error_naming({{"JWKS_KEY_LIFETIME", "1h"}, {"JWKS_TOKEN_LIFETIME", "1h"}}, "JWKS_KEY_LIFETIME");
+  expect_error_naming({{"JWKS_KEY_RETENTION", "0"}}, "JWKS_KEY_RETENTION");
+  expect_error_naming({{"JWKS_PUBLISH_LEAD", "2d"}}, "JWKS_PUBLISH_LEAD");  // longer than the signing period
+  // The old name is refused rather than silently ignored, and the error says what replaced it.
+  expect_error_naming({{"JWKS_KEY_LIFETIME", "24h"}}, "JWKS_SIGNING_PERIOD");
   expect_error_naming({{"JWKS_MAX_BODY", "12kb"}}, "JWKS_MAX_BODY");
   expect_error_naming({{"JWKS_MAX_BODY", "10"}}, "JWKS_MAX_BODY");
   expect_error_naming({{"JWKS_ISSUER", "auth.example.com"}}, "JWKS_ISSUER");

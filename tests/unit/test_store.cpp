@@ -55,6 +55,11 @@ std::vector<Column> columns(const Database& db, const std::string& table) {
   return out;
 }
 
+// A key that signs from `from` to `retire` and leaves the key set at `exp`.
+KeySchedule times(std::int64_t exp, std::int64_t from = 0, std::int64_t retire = -1) {
+  return KeySchedule{from, from, retire < 0 ? exp : retire, exp, false};
+}
+
 std::int64_t count(const Database& db, const std::string& table) {
   Statement s(db, "SELECT count(*) FROM " + table);  // table names are test constants
   s.step();
@@ -144,13 +149,13 @@ BOOST_DATA_TEST_CASE(transaction_rolls_back_unless_committed, data::make(kBacken
   const std::vector<std::uint8_t> blob{1, 2, 3};
   {
     Transaction tx(db, TransactionMode::kImmediate);
-    repo.insert(blob, 100, "RS256", R"({"kty":"RSA"})", "tp-1", 1);
+    repo.insert(blob, times(100), "RS256", R"({"kty":"RSA"})", "tp-1", 1);
   }  // no commit
   BOOST_TEST(count(db, "keys") == 0);
   BOOST_TEST(count(db, "key_public") == 0);
   {
     Transaction tx(db, TransactionMode::kDeferred);
-    repo.insert(blob, 100, "RS256", R"({"kty":"RSA"})", "tp-2", 1);
+    repo.insert(blob, times(100), "RS256", R"({"kty":"RSA"})", "tp-2", 1);
     tx.commit();
   }
   BOOST_TEST(count(db, "keys") == 1);
@@ -162,9 +167,9 @@ BOOST_DATA_TEST_CASE(key_repository_queries, data::make(kBackends), kind) {
   migrate(db);
   KeyRepository repo(db);
   const std::vector<std::uint8_t> env_a{0xa}, env_b{0xb}, env_c{0xc};
-  std::int64_t a = repo.insert(env_a, 1000, "RS256", "{}", "tp-a", 0);  // expires at 1000
-  std::int64_t b2 = repo.insert(env_b, 5000, "RS256", "{}", "tp-b", 0);
-  std::int64_t c = repo.insert(env_c, 3000, "RS256", "{}", "tp-c", 0);
+  std::int64_t a = repo.insert(env_a, times(1000), "RS256", "{}", "tp-a", 0);  // expires at 1000
+  std::int64_t b2 = repo.insert(env_b, times(5000, 100, 4000), "ES256", "{}", "tp-b", 7);
+  std::int64_t c = repo.insert(env_c, times(3000), "RS256", "{}", "tp-c", 0);
 
   // Expired means exp <= now.
   auto at_1000 = repo.unexpired(1000);
@@ -172,23 +177,61 @@ BOOST_DATA_TEST_CASE(key_repository_queries, data::make(kBackends), kind) {
   BOOST_TEST(at_1000[0].kid == b2);
   BOOST_TEST(at_1000[1].kid == c);
   BOOST_TEST(repo.unexpired(999).size() == 3u);
-  BOOST_TEST(repo.any_expired(1000));
-  BOOST_TEST(!repo.any_expired(999));
-  BOOST_TEST(repo.any_expiring_at_or_after(5000));
-  BOOST_TEST(!repo.any_expiring_at_or_after(5001));
-
-  auto signing = repo.signing_key(1001);
-  BOOST_REQUIRE(signing.has_value());
-  BOOST_TEST(signing->record.kid == b2);  // the latest expiry signs
-  BOOST_TEST(signing->envelope == env_b, boost::test_tools::per_element());
-  BOOST_TEST(!repo.signing_key(5001).has_value());
+  // The schedule reads back as written.
+  BOOST_TEST(at_1000[0].schedule.published_at == 100);
+  BOOST_TEST(at_1000[0].schedule.active_at == 100);
+  BOOST_TEST(at_1000[0].schedule.retire_at == 4000);
+  BOOST_TEST(at_1000[0].exp() == 5000);
+  BOOST_TEST(at_1000[0].alg == "ES256");
+  BOOST_TEST(at_1000[0].created_at == 7);
 
   auto expired = repo.latest_expired(3500);
   BOOST_REQUIRE(expired.has_value());
   BOOST_TEST(expired->record.kid == c);
+  BOOST_TEST(expired->envelope == env_c, boost::test_tools::per_element());
+  BOOST_TEST(!repo.latest_expired(3500, "ES256").has_value());  // only keys of that algorithm
   BOOST_TEST(!repo.latest_expired(999).has_value());
   BOOST_TEST(repo.all().size() == 3u);
-  (void)a;
+  BOOST_TEST(*repo.envelope(b2) == env_b, boost::test_tools::per_element());
+  BOOST_TEST(!repo.envelope(999).has_value());
+
+  // A new schedule moves keys.exp (the contract's column) with it.
+  {
+    Transaction tx(db, TransactionMode::kImmediate);
+    repo.set_schedule(a, KeySchedule{0, 10, 20, 7000, true});
+    tx.commit();
+  }
+  Statement exp(db, "SELECT exp FROM keys WHERE kid = ?");
+  exp.bind(1, a).step();
+  BOOST_TEST(exp.column_int64(0) == 7000);
+  BOOST_TEST(repo.all().at(0).schedule.retired_early);
+  // A schedule that ends before it starts is refused by the table itself.
+  BOOST_CHECK_THROW(repo.set_schedule(a, KeySchedule{0, 30, 20, 7000, false}), SqliteError);
+
+  // remove deletes every row about the key.
+  {
+    Transaction tx(db, TransactionMode::kImmediate);
+    repo.remove(a);
+    tx.commit();
+  }
+  BOOST_TEST(count(db, "keys") == 2);
+  BOOST_TEST(count(db, "key_public") == 2);
+  BOOST_TEST(count(db, "key_schedule") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(keys_from_before_schedules_read_as_active_until_they_expire) {
+  // Schema v3 had no key_schedule: such a key signed from creation to expiry.
+  Database db(":memory:");
+  migrate_to(db, 3);
+  Statement(db, "INSERT INTO keys (key, exp) VALUES (?, ?)").bind_blob(1, std::vector<std::uint8_t>{1}).bind(2, 9000).run();
+  Statement(db, "INSERT INTO key_public (kid, alg, jwk, created_at, thumbprint) VALUES (1, 'RS256', '{}', 500, 'tp')").run();
+  migrate(db);
+  const KeyRecord r = KeyRepository(db).all().at(0);
+  BOOST_TEST(r.schedule.published_at == 500);
+  BOOST_TEST(r.schedule.active_at == 500);
+  BOOST_TEST(r.schedule.retire_at == 9000);
+  BOOST_TEST(r.exp() == 9000);
+  BOOST_TEST(!r.schedule.retired_early);
 }
 
 BOOST_AUTO_TEST_CASE(empty_text_binds_as_empty_not_null) {
@@ -203,7 +246,7 @@ BOOST_AUTO_TEST_CASE(hostile_text_is_bound_not_executed) {
   Database db(":memory:");
   migrate(db);
   const std::string evil = "x'); DROP TABLE keys; --";
-  KeyRepository(db).insert(std::vector<std::uint8_t>{1}, 10, evil, "{}", evil, 0);
+  KeyRepository(db).insert(std::vector<std::uint8_t>{1}, times(10), evil, "{}", evil, 0);
   BOOST_TEST(count(db, "keys") == 1);
   BOOST_TEST(KeyRepository(db).all().at(0).alg == evil);
 }

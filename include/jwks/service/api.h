@@ -2,6 +2,7 @@
 // tested against a fake and the real implementation against a real store.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,7 @@ struct TokenRequest {
 struct JwksDocument {
   std::string json;  // {"keys":[...]}
   std::string etag;  // strong entity tag of `json`: "\"<base64url of 128 bits of SHA-256>\""
+  std::int64_t max_age = 0;  // seconds a cache may keep it (Cache-Control max-age)
 };
 
 struct RegisterRequest {

@@ -20,7 +20,7 @@ struct ServiceError {
   ErrorCode code;
   std::string description;  // shown to the client: generic, no internals
   std::string log_detail;   // for the error log only: may name files and causes, never secrets
-  std::int64_t retry_after_seconds = 0;  // kRateLimited: for the Retry-After header
+  std::int64_t retry_after_seconds = 0;  // kRateLimited, kUnavailable: for the Retry-After header
 };
 
 }  // namespace jwks::service

@@ -13,8 +13,8 @@
 
 namespace jwks::service {
 
-// The key policy the settings imply.
-KeyPolicy key_policy(const Settings& settings);
+// The key schedule the settings imply.
+SchedulePolicy key_policy(const Settings& settings);
 
 class Issuer final : public Api {
  public:

@@ -10,8 +10,14 @@
 namespace jwks::service {
 
 // Every unexpired key as a JWK (kid = its RFC 7638 thumbprint; keys from
-// before thumbprint kids also under their decimal kid), with a strong ETag.
-// Reads public data only. Throws store::SqliteError.
-JwksDocument build_jwks(store::Database& db, std::int64_t now);
+// before thumbprint kids also under their decimal kid), with a strong ETag
+// and `max_age`. Reads public data only. Throws store::SqliteError.
+JwksDocument build_jwks(store::Database& db, std::int64_t now, std::int64_t max_age);
+
+// How long a cache may keep the set: half the pre-publication lead, at most
+// a day. A set fetched just before a new key was published then expires
+// from a client's cache, even behind one shared cache that ignores Age,
+// before that key signs.
+std::int64_t jwks_max_age(std::int64_t publish_lead);
 
 }  // namespace jwks::service

@@ -1,74 +1,94 @@
-// The key lifecycle (first cut): keep a signing key with enough life left
-// and, while expired-token mode is on, an expired key; create what is missing
-// exactly once across processes.
+// Carries out the key schedule (service/key_schedule.h) on the store, safely
+// across processes: whoever first finds something due generates the key
+// without holding a lock, then re-plans inside BEGIN IMMEDIATE and applies
+// only what is still due, so concurrent callers never both create a key.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jwks/service/clock.h"
 #include "jwks/service/key_factory.h"
+#include "jwks/service/key_schedule.h"
 #include "jwks/store/database.h"
 
 namespace jwks::service {
-
-struct KeyPolicy {
-  std::int64_t key_lifetime = 24 * 3600;  // a new signing key expires this long after creation
-  std::int64_t min_remaining = 3600;      // a signing key with less life left is replaced
-  bool keep_expired = true;               // keep an expired key for ?expired=true
-  std::int64_t expired_key_age = 3600;    // a generated expired key expired this long ago
-  std::string alg = "RS256";              // the JWS algorithm new keys are for and tokens are signed with
-};
-
-enum class KeyState { kActive, kValid, kExpired };
-const char* to_string(KeyState s);
 
 struct KeyStatus {
   std::int64_t kid;         // the row id (keys.kid)
   std::string public_kid;   // the kid in the JWKS and in token headers
   std::string alg;
-  KeyState state;  // kActive: the key that signs now; kValid: unexpired, in the JWKS
+  KeyState state;
   std::int64_t created_at;
-  std::int64_t exp;
+  store::KeySchedule schedule;
 };
+
+// What one call changed.
+struct KeyChanges {
+  int created = 0;      // keys inserted
+  int rescheduled = 0;  // existing keys given new times
+  int purged = 0;       // expired keys deleted
+};
+
+struct RetireResult {
+  enum class Outcome { kRetired, kAlreadyRetired, kNotFound } outcome;
+  std::int64_t retires_at = 0;  // kRetired: when it stops signing
+  KeyChanges changes;           // what retiring it made (a successor, say)
+};
+
+// An expired key made for ?expired=true expired this long before it was made.
+inline constexpr std::int64_t kExpiredKeyAge = 3600;
 
 class KeyManager {
  public:
   // All references must outlive the manager.
-  KeyManager(store::Database& db, const Clock& clock, KeyFactory& factory, KeyPolicy policy)
-      : db_(db), clock_(clock), factory_(factory), policy_(policy) {}
+  KeyManager(store::Database& db, const Clock& clock, KeyFactory& factory, SchedulePolicy policy)
+      : db_(db), clock_(clock), factory_(factory), policy_(std::move(policy)) {}
 
-  // Makes the store hold a key with exp >= now + min_remaining and, if
-  // keep_expired, a key with exp <= now. Cheap when nothing is missing (two
-  // reads). Otherwise generates the missing keys without holding a lock, then
-  // inside BEGIN IMMEDIATE re-checks and inserts only what is still missing,
-  // so concurrent callers never both create one. Returns the number of keys
-  // inserted. Refuses (std::runtime_error) to add keys when the factory's
-  // master key does not open the newest stored key. Throws
-  // store::SqliteError or crypto::CryptoError.
-  int ensure();
+  // Does what the schedule needs now: the first key, the next key one lead
+  // before the signing key retires, an expired key while keep_expired is on,
+  // the retention purge. Cheap when nothing is due (one read). Refuses
+  // (std::runtime_error) to add keys when the factory's master key does not
+  // open the newest stored key. Throws store::SqliteError or
+  // crypto::CryptoError.
+  KeyChanges ensure() { return run(false); }
 
-  // Adds a new signing key now, whatever the state (jwksctl rotate): it
-  // becomes the active key since it expires last. Returns its kid.
-  std::int64_t rotate();
+  // Brings the next rotation forward (jwksctl rotate --now): a new key is
+  // published now and signs after one lead, or the successor already
+  // published signs as soon as its lead allows.
+  KeyChanges rotate_now() { return run(true); }
+
+  // Retires the key whose published kid (or, for keys from before thumbprint
+  // kids, row id) is `kid`; see plan_retire. The signing key without a
+  // successor gets one first (as rotate_now), unless `force`; with `force`,
+  // a successor is published right after and signs after one lead.
+  RetireResult retire(std::string_view kid, bool force);
+
+  // Deletes the expired keys the retention lets go (see purgeable) and
+  // nothing else; needs no master key. Returns how many.
+  int purge();
 
   // Every key with its state, oldest first.
   std::vector<KeyStatus> list() const;
 
- private:
+  const SchedulePolicy& policy() const { return policy_; }
+
   // Throws std::runtime_error unless the factory's master key opens the
-  // newest stored key.
+  // newest stored key (called before any key is added).
   void require_matching_master_key() const;
+
+ private:
+  KeyChanges run(bool now_requested);
   // Gives keys made before schema v3 their RFC 7638 thumbprint kid.
   void fill_thumbprints();
-  bool needs_signing_key(std::int64_t now) const;
-  bool needs_expired_key(std::int64_t now) const;
 
   store::Database& db_;
   const Clock& clock_;
   KeyFactory& factory_;
-  KeyPolicy policy_;
+  SchedulePolicy policy_;
 };
 
 }  // namespace jwks::service

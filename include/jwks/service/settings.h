@@ -18,8 +18,10 @@ struct Settings {
   std::string db_path = "totally_not_my_privateKeys.db";  // JWKS_DB
   AuthMode auth_mode = AuthMode::kOpen;                   // JWKS_AUTH_MODE
   bool allow_expired = true;                              // JWKS_ALLOW_EXPIRED
-  std::int64_t key_lifetime = 24 * 3600;                  // JWKS_KEY_LIFETIME, seconds
+  std::int64_t signing_period = 24 * 3600;                // JWKS_SIGNING_PERIOD, seconds: how long a key signs
+  std::int64_t publish_lead = 3600;                       // JWKS_PUBLISH_LEAD, seconds: in the JWKS before signing
   std::int64_t token_lifetime = 3600;                     // JWKS_TOKEN_LIFETIME, seconds
+  std::int64_t key_retention = 7 * 86400;                 // JWKS_KEY_RETENTION, seconds: expired keys kept
   std::size_t max_body_bytes = 16 * 1024;                 // JWKS_MAX_BODY
   int busy_timeout_ms = 5000;                             // JWKS_BUSY_TIMEOUT_MS
   auth::RateLimit rate_limit;                             // JWKS_RATE_LIMIT, "10/1s"

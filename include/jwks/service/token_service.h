@@ -23,18 +23,21 @@ struct TokenSubject {
 class TokenService {
  public:
   // References must outlive the service.
-  // Signs with keys of `alg` (RS256, PS256, ES256 or EdDSA).
+  // Signs with the key the schedule makes active; `alg` (RS256, PS256, ES256
+  // or EdDSA) chooses the expired key for ?expired=true.
   TokenService(store::Database& db, const crypto::MasterKey& master, const Clock& clock, std::int64_t token_lifetime,
                std::string alg = "RS256")
       : db_(db), master_(master), clock_(clock), token_lifetime_(token_lifetime), alg_(std::move(alg)) {}
 
   // Signs {"iss","sub","aud","iat","nbf","exp","jti"} (jti: 128 random bits,
-  // base64url; iss and aud only when set) with the active key (the unexpired
-  // key that expires last); exp = min(now + token lifetime, key's exp). With
+  // base64url; iss and aud only when set) with the signing key of the
+  // schedule (service/key_schedule.h); exp = min(now + token lifetime, key's
+  // exp), so no token outlives its key's publication. With
   // `expired`, signs with the most recently expired key instead, and
-  // exp = that key's exp (in the past), iat = nbf = exp - token lifetime.
+  // exp = that key's exp (at most now - 1), iat = nbf = exp - token lifetime.
   // The private key is decrypted for this call only and freed before return.
-  // Fails with kUnavailable when no suitable key exists, kInternal when a key
+  // Fails with kUnavailable when no key may sign now (retry_after: until the
+  // next one may), kInternal when a key
   // cannot be decrypted (detail in log_detail); throws store::SqliteError.
   util::Result<std::string, ServiceError> issue(const TokenSubject& who, bool expired);
 

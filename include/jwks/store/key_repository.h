@@ -1,6 +1,7 @@
 // Signing keys at rest: the contract's `keys` table (encrypted private key and
-// expiry) joined with this project's `key_public` (algorithm, public JWK).
-// A key is expired when exp <= now.
+// expiry) joined with this project's `key_public` (algorithm, public JWK) and
+// `key_schedule` (when the key is published, signs and retires). A key is
+// expired when exp <= now. What the times mean is service/key_schedule.h's.
 #pragma once
 
 #include <cstdint>
@@ -14,14 +15,25 @@
 
 namespace jwks::store {
 
+// When a key is in the JWKS and when it signs, in Unix seconds.
+struct KeySchedule {
+  std::int64_t published_at = 0;  // in the JWKS from here
+  std::int64_t active_at = 0;     // may sign from here
+  std::int64_t retire_at = 0;     // signs no more from here
+  std::int64_t exp = 0;           // keys.exp: out of the JWKS from here
+  bool retired_early = false;     // retired by an operator: never signs again
+};
+
 struct KeyRecord {
   std::int64_t kid = 0;
-  std::int64_t exp = 0;         // Unix seconds
   std::int64_t created_at = 0;  // Unix seconds
+  KeySchedule schedule;
   std::string alg;
   std::string public_jwk;       // JSON object text: kty and public members, no kid
   std::string thumbprint;       // the published kid (RFC 7638); empty until filled in
   bool legacy_kid = false;      // also published under the decimal row id (keys made before v3)
+
+  std::int64_t exp() const { return schedule.exp; }
 };
 
 struct SealedKey {
@@ -33,13 +45,19 @@ class KeyRepository {
  public:
   explicit KeyRepository(Database& db) : db_(db) {}
 
-  // Inserts the key and its public half; returns the new kid. Call inside a
-  // transaction so the two rows land together. Throws SqliteError.
-  std::int64_t insert(std::span<const std::uint8_t> envelope, std::int64_t exp, std::string_view alg,
+  // Inserts the key, its public half and its schedule; returns the new kid.
+  // Call inside a transaction so the rows land together. Throws SqliteError.
+  std::int64_t insert(std::span<const std::uint8_t> envelope, const KeySchedule& schedule, std::string_view alg,
                       std::string_view public_jwk, std::string_view thumbprint, std::int64_t created_at);
+  // Replaces a key's schedule (keys.exp included). Call inside a transaction.
+  void set_schedule(std::int64_t kid, const KeySchedule& schedule);
+  // Deletes a key and everything about it. Call inside a transaction.
+  void remove(std::int64_t kid);
 
   // Every key with its envelope, oldest kid first (for re-encryption).
   std::vector<SealedKey> all_sealed() const;
+  // One key's envelope; nullopt if there is no such key.
+  std::optional<std::vector<std::uint8_t>> envelope(std::int64_t kid) const;
   // Replaces a key's envelope. Call inside a transaction. Throws SqliteError.
   void update_envelope(std::int64_t kid, std::span<const std::uint8_t> envelope);
 
@@ -52,25 +70,11 @@ class KeyRepository {
   // Every key, oldest kid first.
   std::vector<KeyRecord> all() const;
 
-  // Every query below takes an optional algorithm: when not empty, only keys
-  // of that JWS algorithm count.
-
-  // True if some key has exp >= t.
-  bool any_expiring_at_or_after(std::int64_t t, std::string_view alg = {}) const;
-  // True if some key has exp <= now (an expired key).
-  bool any_expired(std::int64_t now, std::string_view alg = {}) const;
-
-  // The unexpired key with the latest expiry whose exp >= not_before_exp
-  // (pass now + minimum remaining life), with its envelope.
-  std::optional<SealedKey> signing_key(std::int64_t not_before_exp, std::string_view alg = {}) const;
-  // The most recently expired key (exp <= now), with its envelope.
+  // The most recently expired key (exp <= now) of algorithm `alg` (any if
+  // empty), with its envelope.
   std::optional<SealedKey> latest_expired(std::int64_t now, std::string_view alg = {}) const;
 
  private:
-  // The key with the latest exp among those matching `condition` (a constant
-  // SQL fragment with one parameter, bound to `bound`).
-  std::optional<SealedKey> latest_sealed(std::string_view condition, std::int64_t bound, std::string_view alg) const;
-
   Database& db_;
 };
 

@@ -1,0 +1,189 @@
+#include "jwks/service/key_schedule.h"
+
+#include <algorithm>
+
+namespace jwks::service {
+namespace {
+
+using store::KeyRecord;
+using store::KeySchedule;
+
+bool live(const KeyRecord& k, std::int64_t now) { return k.schedule.exp > now; }
+
+// Published and still to sign.
+bool pending(const KeyRecord& k, std::int64_t now) {
+  return live(k, now) && now < k.schedule.active_at && !k.schedule.retired_early;
+}
+
+// Later activation first, then the higher kid.
+bool activates_later(const KeyRecord& a, const KeyRecord& b) {
+  return a.schedule.active_at != b.schedule.active_at ? a.schedule.active_at > b.schedule.active_at : a.kid > b.kid;
+}
+
+const KeyRecord* earliest_pending(std::span<const KeyRecord> keys, std::int64_t now) {
+  const KeyRecord* best = nullptr;
+  for (const KeyRecord& k : keys) {
+    if (pending(k, now) && (best == nullptr || activates_later(*best, k))) best = &k;
+  }
+  return best;
+}
+
+// The key whose signing period is the latest to have begun, even if it has
+// ended with no successor yet (then it may be extended); never one an
+// operator retired.
+const KeyRecord* current_key(std::span<const KeyRecord> keys, std::int64_t now) {
+  const KeyRecord* best = nullptr;
+  for (const KeyRecord& k : keys) {
+    if (live(k, now) && k.schedule.active_at <= now && !k.schedule.retired_early &&
+        (best == nullptr || activates_later(k, *best)))
+      best = &k;
+  }
+  return best;
+}
+
+KeySchedule signing_from(std::int64_t published_at, std::int64_t active_at, const SchedulePolicy& p) {
+  const std::int64_t retire_at = active_at + p.signing_period;
+  return KeySchedule{published_at, active_at, retire_at, retire_at + p.token_lifetime, false};
+}
+
+// `key` stops signing at `at` (>= now): its last tokens expire at at + token lifetime.
+RotationPlan::Change stop_signing_at(const KeyRecord& key, std::int64_t at, const SchedulePolicy& p,
+                                     bool early = false) {
+  KeySchedule s = key.schedule;
+  s.retire_at = std::max(at, s.active_at);
+  s.exp = s.retire_at + p.token_lifetime;
+  s.retired_early = early;
+  return RotationPlan::Change{key.kid, s};
+}
+
+}  // namespace
+
+const char* to_string(KeyState s) {
+  switch (s) {
+    case KeyState::kPublished: return "published";
+    case KeyState::kActive: return "active";
+    case KeyState::kRetired: return "retired";
+    case KeyState::kExpired: return "expired";
+  }
+  return "unknown";
+}
+
+KeyState key_state(const KeySchedule& s, std::int64_t now) {
+  if (s.exp <= now) return KeyState::kExpired;
+  if (s.retire_at <= now) return KeyState::kRetired;
+  if (now < s.active_at) return KeyState::kPublished;
+  return KeyState::kActive;
+}
+
+const KeyRecord* signing_key(std::span<const KeyRecord> keys, std::int64_t now) {
+  const KeyRecord* best = nullptr;
+  for (const KeyRecord& k : keys) {
+    if (key_state(k.schedule, now) == KeyState::kActive && (best == nullptr || activates_later(k, *best))) best = &k;
+  }
+  return best;
+}
+
+std::optional<std::int64_t> next_activation(std::span<const KeyRecord> keys, std::int64_t now) {
+  if (const KeyRecord* p = earliest_pending(keys, now)) return p->schedule.active_at;
+  return std::nullopt;
+}
+
+RotationPlan plan_rotation(std::span<const KeyRecord> keys, std::int64_t now, const SchedulePolicy& policy,
+                           bool now_requested) {
+  RotationPlan plan;
+  const KeyRecord* current = current_key(keys, now);
+  if (const KeyRecord* next = earliest_pending(keys, now)) {
+    // A successor exists. It must wait one full lead after its publication
+    // (the lead may have been raised since it was scheduled); on request it
+    // takes over as early as that allows.
+    const std::int64_t earliest = next->schedule.published_at + policy.publish_lead;
+    const std::int64_t at = now_requested ? std::max(earliest, now) : std::max(earliest, next->schedule.active_at);
+    if (at != next->schedule.active_at) {
+      plan.changes.push_back({next->kid, signing_from(next->schedule.published_at, at, policy)});
+      if (current) plan.changes.push_back(stop_signing_at(*current, at, policy));
+    }
+    return plan;
+  }
+  if (current) {
+    const bool wrong_alg = current->alg != policy.alg;
+    const bool due = now_requested || wrong_alg || now + policy.publish_lead >= current->schedule.retire_at;
+    if (!due) return plan;
+    // Late (nobody asked within the lead): the current key keeps signing
+    // until the successor has been published for a full lead.
+    const std::int64_t at = now_requested || wrong_alg ? now + policy.publish_lead
+                                                       : std::max(current->schedule.retire_at, now + policy.publish_lead);
+    plan.create = signing_from(now, at, policy);
+    plan.changes.push_back(stop_signing_at(*current, at, policy));
+    return plan;
+  }
+  // No key signs or will sign. With nothing published at all, no client can
+  // have cached a set that lacks the new key: it signs at once.
+  const bool anything_published = std::any_of(keys.begin(), keys.end(), [&](const KeyRecord& k) { return live(k, now); });
+  plan.create = signing_from(now, anything_published ? now + policy.publish_lead : now, policy);
+  return plan;
+}
+
+std::vector<std::int64_t> purgeable(std::span<const KeyRecord> keys, std::int64_t now, const SchedulePolicy& policy) {
+  const KeyRecord* keep = nullptr;
+  if (policy.keep_expired) {
+    for (const KeyRecord& k : keys) {
+      if (k.alg == policy.alg && !live(k, now) &&
+          (keep == nullptr || k.schedule.exp > keep->schedule.exp ||
+           (k.schedule.exp == keep->schedule.exp && k.kid > keep->kid)))
+        keep = &k;
+    }
+  }
+  std::vector<std::int64_t> out;
+  for (const KeyRecord& k : keys) {
+    if (&k != keep && k.schedule.exp <= now - policy.retention) out.push_back(k.kid);
+  }
+  return out;
+}
+
+bool needs_expired_key(std::span<const KeyRecord> keys, std::int64_t now, const SchedulePolicy& policy) {
+  return policy.keep_expired && std::none_of(keys.begin(), keys.end(), [&](const KeyRecord& k) {
+           return k.alg == policy.alg && !live(k, now);
+         });
+}
+
+RetirePlan plan_retire(std::span<const KeyRecord> keys, const KeyRecord& key, std::int64_t now,
+                       const SchedulePolicy& policy, bool force) {
+  RetirePlan plan;
+  switch (key_state(key.schedule, now)) {
+    case KeyState::kExpired:
+    case KeyState::kRetired:
+      plan.outcome = RetirePlan::Outcome::kAlreadyRetired;
+      return plan;
+    case KeyState::kPublished: {
+      // It never signed, so nothing needs it: it leaves the JWKS now.
+      KeySchedule s = key.schedule;
+      s.published_at = std::min(s.published_at, now);
+      s.active_at = s.retire_at = s.exp = now;
+      s.retired_early = true;
+      plan.changes.push_back({key.kid, s});
+      return plan;
+    }
+    case KeyState::kActive: break;
+  }
+  const KeyRecord* signer = signing_key(keys, now);
+  plan.retires_at = now;
+  if (signer == nullptr || signer->kid != key.kid) {  // an overlapping older key: it may simply go
+    plan.changes.push_back(stop_signing_at(key, now, policy, true));
+    return plan;
+  }
+  const KeyRecord* next = earliest_pending(keys, now);
+  if (next == nullptr && !force) {
+    plan.outcome = RetirePlan::Outcome::kNeedsSuccessor;
+    return plan;
+  }
+  if (next) {
+    const std::int64_t ready = std::max(next->schedule.published_at + policy.publish_lead, now);
+    if (ready != next->schedule.active_at)
+      plan.changes.push_back({next->kid, signing_from(next->schedule.published_at, ready, policy)});
+    if (!force) plan.retires_at = ready;
+  }
+  plan.changes.push_back(stop_signing_at(key, plan.retires_at, policy, true));
+  return plan;
+}
+
+}  // namespace jwks::service

@@ -1,0 +1,241 @@
+#define BOOST_TEST_MODULE key_schedule
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "jwks/crypto/jws_alg.h"
+#include "jwks/jose/jwk.h"
+#include "jwks/jose/jws.h"
+#include "jwks/service/jwks_document.h"
+#include "jwks/service/key_manager.h"
+#include "jwks/service/key_schedule.h"
+#include "jwks/service/token_service.h"
+#include "jwks/store/key_repository.h"
+#include "jwks/store/schema.h"
+
+using namespace jwks;
+using service::KeyState;
+using store::KeyRecord;
+using store::KeySchedule;
+
+namespace {
+
+constexpr std::int64_t kT0 = 1'800'000'000, kMinute = 60, kHour = 3600, kDay = 86400;
+const service::SchedulePolicy kPolicy{.signing_period = kDay, .publish_lead = kHour, .token_lifetime = kHour,
+                                      .retention = 2 * kDay, .keep_expired = true, .alg = "EdDSA"};
+
+KeyRecord record(std::int64_t kid, KeySchedule s, std::string alg = "EdDSA") {
+  KeyRecord r;
+  r.kid = kid;
+  r.schedule = s;
+  r.alg = std::move(alg);
+  r.thumbprint = "tp" + std::to_string(kid);
+  return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(states_follow_the_times) {
+  const KeySchedule s{100, 200, 300, 400, false};
+  BOOST_TEST((service::key_state(s, 150) == KeyState::kPublished));
+  BOOST_TEST((service::key_state(s, 200) == KeyState::kActive));
+  BOOST_TEST((service::key_state(s, 299) == KeyState::kActive));
+  BOOST_TEST((service::key_state(s, 300) == KeyState::kRetired));
+  BOOST_TEST((service::key_state(s, 399) == KeyState::kRetired));
+  BOOST_TEST((service::key_state(s, 400) == KeyState::kExpired));
+  BOOST_TEST(std::string(service::to_string(KeyState::kPublished)) == "published");
+}
+
+BOOST_AUTO_TEST_CASE(plans_for_an_empty_store_a_key_that_signs_at_once) {
+  const auto plan = service::plan_rotation({}, kT0, kPolicy);
+  BOOST_REQUIRE(plan.create.has_value());
+  BOOST_TEST(plan.create->published_at == kT0);
+  BOOST_TEST(plan.create->active_at == kT0);
+  BOOST_TEST(plan.create->retire_at == kT0 + kDay);
+  BOOST_TEST(plan.create->exp == kT0 + kDay + kHour);
+  BOOST_TEST(plan.changes.empty());
+}
+
+BOOST_AUTO_TEST_CASE(nothing_is_due_while_a_successor_waits) {
+  const std::vector<KeyRecord> keys{record(1, {0, 0, kT0 + kHour, kT0 + 2 * kHour}),
+                                    record(2, {kT0, kT0 + kHour, kT0 + kHour + kDay, kT0 + 2 * kHour + kDay})};
+  BOOST_TEST(service::plan_rotation(keys, kT0 + 1, kPolicy).empty());
+  BOOST_TEST(service::signing_key(keys, kT0 + 1)->kid == 1);
+  BOOST_TEST(service::signing_key(keys, kT0 + kHour)->kid == 2);
+  BOOST_TEST(*service::next_activation(keys, kT0) == kT0 + kHour);
+  BOOST_TEST(!service::next_activation(keys, kT0 + kHour).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(jwks_max_age_is_half_the_lead_and_at_most_a_day) {
+  BOOST_TEST(service::jwks_max_age(kHour) == 1800);
+  BOOST_TEST(service::jwks_max_age(12 * kHour) == 6 * kHour);
+  BOOST_TEST(service::jwks_max_age(7 * kDay) == kDay);
+}
+
+// A week of rotations with an injected clock, through the real store, keys
+// (Ed25519, quick to make), token service and key set. Every five minutes,
+// unless the server is idle: the schedule runs as a request would run it,
+// two caching clients refresh the key set when their copy is too old (one
+// keeps it for the JWKS max-age, one for the whole lead), a token is issued
+// and checked against what each client holds. A quiet night spans a
+// hand-over, an operator rotates early, retires the signing key, and forces
+// a retirement.
+BOOST_AUTO_TEST_CASE(a_simulated_week) {
+  auto master = crypto::MasterKey::from_secret("an example master secret of 32+ bytes!");
+  BOOST_REQUIRE(master.ok());
+  store::Database db(":memory:");
+  store::migrate(db);
+  service::ManualClock clock(kT0);
+  service::SigningKeyFactory factory(master.value(), crypto::JwsAlg::kEdDSA);
+  service::KeyManager manager(db, clock, factory, kPolicy);
+  service::TokenService tokens(db, master.value(), clock, kPolicy.token_lifetime, kPolicy.alg);
+  const std::int64_t max_age = service::jwks_max_age(kPolicy.publish_lead);
+
+  // Clients that cache the set for max-age, and for the whole lead, first
+  // fetching at every phase of their cache time: one of them always holds
+  // a copy fetched just before a new key was published.
+  struct Client {
+    std::int64_t ttl, first_fetch;
+    std::int64_t fetched_at = -1;
+    std::set<std::string> kids;
+  };
+  std::vector<Client> clients;
+  for (std::int64_t ttl : {max_age, kPolicy.publish_lead}) {
+    for (std::int64_t phase = 0; phase < ttl; phase += 5 * kMinute) clients.push_back(Client{ttl, kT0 + phase, -1, {}});
+  }
+
+  std::map<std::string, std::int64_t> first_published;  // kid -> first time it was in the set
+  std::map<std::string, std::int64_t> last_token_exp;   // kid -> the latest exp it signed
+  std::set<std::string> ever_published;
+  std::string first_kid;
+  int issued = 0, refused = 0, expired_issued = 0, steps = 0;
+  std::int64_t forced_at = 0;
+
+  const std::int64_t quiet_from = kT0 + 2 * kDay - 2 * kHour, quiet_until = kT0 + 2 * kDay + 30 * kMinute;
+  const std::int64_t rotate_at = kT0 + 3 * kDay + 12 * kHour;
+  const std::int64_t retire_at = kT0 + 4 * kDay + 6 * kHour;
+  const std::int64_t force_at = kT0 + 5 * kDay + 18 * kHour;
+
+  for (std::int64_t now = kT0; now <= kT0 + 7 * kDay; now += 5 * kMinute) {
+    clock.set(now);
+    if (now >= quiet_from && now < quiet_until) continue;  // nobody asks: nothing runs
+    ++steps;
+    manager.ensure();
+    if (now == rotate_at) manager.rotate_now();
+    if (now == retire_at || now == force_at) {
+      const auto keys = store::KeyRepository(db).unexpired(now);
+      const KeyRecord* signer = service::signing_key(keys, now);
+      BOOST_REQUIRE(signer != nullptr);
+      const auto r = manager.retire(signer->thumbprint, now == force_at);
+      BOOST_TEST((r.outcome == service::RetireResult::Outcome::kRetired));
+      if (now == force_at) forced_at = now;
+    }
+
+    // The published set, and what the store holds.
+    const nlohmann::json set = nlohmann::json::parse(service::build_jwks(db, now, max_age).json);
+    std::map<std::string, nlohmann::json> published;
+    for (const auto& k : set["keys"]) published[k["kid"].get<std::string>()] = k;
+    for (const auto& [kid, jwk] : published) {
+      first_published.emplace(kid, now);
+      ever_published.insert(kid);
+    }
+    const std::vector<KeyRecord> all = store::KeyRepository(db).all();
+
+    // A key stays published until every token it signed has expired.
+    for (const auto& [kid, exp] : last_token_exp) {
+      if (exp > now) BOOST_TEST(published.count(kid) == 1u, kid << " unpublished before its token expired");
+    }
+    // The signing key is published, and from one lead before its period ends
+    // so is the key that takes over.
+    const KeyRecord* signer = service::signing_key(all, now);
+    if (signer != nullptr) {
+      BOOST_TEST(published.count(signer->thumbprint) == 1u);
+      if (signer->schedule.retire_at - now <= kPolicy.publish_lead) {
+        bool successor = false;
+        for (const KeyRecord& k : all) {
+          successor |= k.kid != signer->kid && k.schedule.active_at == signer->schedule.retire_at &&
+                       published.count(k.thumbprint) == 1;
+        }
+        BOOST_TEST(successor, "no successor published one lead before " << signer->thumbprint << " retires");
+      }
+    }
+    // The purge keeps what it must: an expired key for ?expired=true, and
+    // every key within the retention.
+    std::int64_t newest_expired = 0;
+    for (const KeyRecord& k : all) {
+      if (k.exp() <= now) newest_expired = std::max(newest_expired, k.exp());
+    }
+    BOOST_TEST(newest_expired > 0);
+    for (const KeyRecord& k : all) {
+      if (k.exp() <= now && k.exp() != newest_expired) BOOST_TEST(k.exp() > now - kPolicy.retention);
+    }
+
+    for (Client& c : clients) {
+      if (now >= c.first_fetch && (c.fetched_at < 0 || now >= c.fetched_at + c.ttl)) {
+        c.kids.clear();
+        for (const auto& [kid, jwk] : published) c.kids.insert(kid);
+        c.fetched_at = now;
+      }
+    }
+
+    auto token = tokens.issue({"alice", "", ""}, false);
+    if (!token) {
+      // Only while a forced retirement's successor waits out its lead.
+      BOOST_TEST((token.error().code == service::ErrorCode::kUnavailable));
+      BOOST_TEST((forced_at > 0 && now < forced_at + kPolicy.publish_lead));
+      BOOST_TEST(token.error().retry_after_seconds == forced_at + kPolicy.publish_lead - now);
+      ++refused;
+    } else {
+      ++issued;
+      const auto parts = jose::parse_compact(token.value());
+      BOOST_REQUIRE(parts.has_value());
+      const auto header = nlohmann::json::parse(parts->header_json);
+      const auto claims = nlohmann::json::parse(parts->payload_json);
+      const std::string kid = header["kid"];
+      if (first_kid.empty()) first_kid = kid;
+      const std::int64_t exp = claims["exp"];
+      BOOST_TEST(exp == now + kPolicy.token_lifetime);  // always a full lifetime
+      for (const KeyRecord& k : all) {
+        if (k.thumbprint == kid) BOOST_TEST(exp <= k.exp(), "a token outlives its key");
+      }
+      // Published for at least the lead before it signs (the first key excepted:
+      // nothing had been published before it).
+      if (kid != first_kid) BOOST_TEST(first_published.at(kid) <= now - kPolicy.publish_lead);
+      last_token_exp[kid] = std::max(last_token_exp[kid], exp);
+      // It verifies with the published key, and every client already holds
+      // that key in its cached copy: none meets an unknown kid.
+      BOOST_REQUIRE(published.count(kid) == 1u);
+      auto members = jose::members_from_jwk(published.at(kid));
+      BOOST_REQUIRE(members.has_value());
+      crypto::PkeyPtr pub = crypto::public_key(*members);
+      const std::span<const std::uint8_t> input(reinterpret_cast<const std::uint8_t*>(parts->signing_input.data()),
+                                                parts->signing_input.size());
+      BOOST_TEST(crypto::verify(crypto::JwsAlg::kEdDSA, *pub, input, parts->signature));
+      for (const Client& c : clients) {
+        if (c.fetched_at >= 0 && kid != first_kid)
+          BOOST_TEST(c.kids.count(kid) == 1u, "a client caching for " << c.ttl << " s (copy from "
+                                                 << c.fetched_at - kT0 << " s) lacks " << kid);
+      }
+    }
+
+    // ?expired=true: signed by a key that is not published, already expired.
+    auto old = tokens.issue({"alice", "", ""}, true);
+    BOOST_REQUIRE(old.ok());
+    const auto old_parts = jose::parse_compact(old.value());
+    BOOST_TEST(published.count(nlohmann::json::parse(old_parts->header_json)["kid"].get<std::string>()) == 0u);
+    BOOST_TEST(nlohmann::json::parse(old_parts->payload_json)["exp"].get<std::int64_t>() < now);
+    ++expired_issued;
+  }
+
+  BOOST_TEST_MESSAGE("simulated week: " << steps << " steps, " << issued << " tokens, " << refused
+                                        << " refused after the forced retirement, " << ever_published.size()
+                                        << " keys published, " << store::KeyRepository(db).all().size()
+                                        << " kept at the end");
+  BOOST_TEST(refused == static_cast<int>(kPolicy.publish_lead / (5 * kMinute)));
+  BOOST_TEST(ever_published.size() >= 8u);  // daily rotations plus the operator's
+  // The retention purged the oldest keys.
+  BOOST_TEST(store::KeyRepository(db).all().size() < ever_published.size());
+}
