@@ -19,6 +19,8 @@ mkdir -p "$state/db"
 jwks_give_to_www_data "$state/db"
 export NOT_MY_KEY=${JWKS_TEST_MASTER_KEY:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}
 export JWKS_DB=$state/db/test.db JWKS_FCGI_BIN=$bin
+# Not the default, so the tests see that settings reach the responders through each front.
+export JWKS_PUBLISH_LEAD=${JWKS_PUBLISH_LEAD:-20m}
 pid=
 
 stop() {
