@@ -112,3 +112,49 @@ BOOST_AUTO_TEST_CASE(malformed_jwks_are_rejected) {
   crypto::PublicKeyMembers short_x{"OKP", "Ed25519", {}, {}, {1, 2, 3}, {}};
   BOOST_CHECK_THROW(crypto::public_key(short_x), crypto::CryptoError);
 }
+
+// RFC 8037 A.1-A.4: Ed25519 is deterministic, so the appendix's JWS is
+// reproduced byte for byte from its private key.
+BOOST_AUTO_TEST_CASE(eddsa_known_answer_rfc8037_a4) {
+  const nlohmann::json v = test::load_vector("rfc8037_a4.json");
+  auto d = jose::base64url_decode(v["private_jwk"]["d"].get<std::string>());
+  BOOST_REQUIRE(d.has_value());
+  crypto::PkeyPtr key = crypto::ed25519_private_key(*d);
+
+  // A.2: the public key the private key implies, as our JWK members.
+  const nlohmann::json members = jose::public_members_json(crypto::public_members(*key));
+  BOOST_TEST(members == v["public_jwk"]);
+  // A.3: its thumbprint (the kid this issuer would publish it under).
+  BOOST_TEST(jose::jwk_thumbprint(members).value_or("") == v["thumbprint"].get<std::string>());
+
+  // A.4: the signature and the whole compact serialization.
+  const std::string compact =
+      jose::sign_compact(v["protected"].get<std::string>(), v["payload"].get<std::string>(),
+                         [&](std::span<const std::uint8_t> input) { return crypto::sign(JwsAlg::kEdDSA, *key, input); });
+  BOOST_TEST(compact == v["compact"].get<std::string>());
+
+  // A.5: it verifies with the public JWK alone, and not once altered.
+  auto parts = jose::parse_compact(v["compact"].get<std::string>());
+  BOOST_REQUIRE(parts.has_value());
+  auto public_members = jose::members_from_jwk(v["public_jwk"]);
+  BOOST_REQUIRE(public_members.has_value());
+  crypto::PkeyPtr pub = crypto::public_key(*public_members);
+  BOOST_TEST(crypto::verify(JwsAlg::kEdDSA, *pub, bytes(parts->signing_input), parts->signature));
+  std::vector<std::uint8_t> bad = parts->signature;
+  bad[0] ^= 0x01;
+  BOOST_TEST(!crypto::verify(JwsAlg::kEdDSA, *pub, bytes(parts->signing_input), bad));
+  BOOST_TEST(!crypto::verify(JwsAlg::kEdDSA, *pub, bytes(parts->signing_input + "x"), parts->signature));
+}
+
+// RFC 7638 section 3.1: the thumbprint of the RFC's RSA key; the optional
+// members (alg, kid) do not change it.
+BOOST_AUTO_TEST_CASE(thumbprint_known_answer_rfc7638) {
+  const nlohmann::json v = test::load_vector("rfc7638_3_1.json");
+  BOOST_TEST(jose::jwk_thumbprint(v["jwk"]).value_or("") == v["thumbprint"].get<std::string>());
+  nlohmann::json bare = v["jwk"];
+  bare.erase("alg");
+  bare.erase("kid");
+  BOOST_TEST(jose::jwk_thumbprint(bare).value_or("") == v["thumbprint"].get<std::string>());
+  bare["e"] = "AQAC";  // a different key, a different thumbprint
+  BOOST_TEST(jose::jwk_thumbprint(bare).value_or("") != v["thumbprint"].get<std::string>());
+}
