@@ -62,7 +62,8 @@ constexpr Command kCommands[] = {
      "is published now if there is none), so clients that cache the key set never meet an\n"
      "unknown kid. --force stops it signing now: POST /auth answers 503 until a successor has\n"
      "been published for the lead. Either way KID stays published until the tokens it signed\n"
-     "have expired, and is never scheduled to sign again."},
+     "have expired, and is never scheduled to sign again. A kid may begin with '-'; one that\n"
+     "begins with \"--\" goes after \"--\"."},
     {"purge", "jwksctl purge",
      "Delete expired keys older than JWKS_KEY_RETENTION, keeping the most recently expired key\n"
      "while JWKS_ALLOW_EXPIRED=1. The servers purge on their own too. Needs no NOT_MY_KEY."},
@@ -176,9 +177,13 @@ int rotate(service::KeyManager& manager, const std::vector<std::string>& args) {
 int retire(service::KeyManager& manager, const std::vector<std::string>& args) {
   std::string kid;
   bool force = false;
+  // Thumbprint kids are base64url, so one may begin with '-': any argument
+  // other than --force (or after "--") is the kid.
+  bool options = true;
   for (const std::string& a : args) {
-    if (a == "--force") force = true;
-    else if (kid.empty() && !a.empty() && a[0] != '-') kid = a;
+    if (options && a == "--force") force = true;
+    else if (options && a == "--") options = false;
+    else if (kid.empty() && !a.empty()) kid = a;
     else return usage_error("usage: jwksctl retire KID [--force]");
   }
   if (kid.empty()) return usage_error("usage: jwksctl retire KID [--force]");
