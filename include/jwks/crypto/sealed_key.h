@@ -1,4 +1,5 @@
-// Private keys at rest: PKCS#8 DER inside an AES-256-GCM envelope.
+// Private keys at rest: their raw components (key_material.h) inside an
+// AES-256-GCM envelope.
 #pragma once
 
 #include <cstdint>
@@ -13,13 +14,13 @@
 
 namespace jwks::crypto {
 
-// Exports `key` as PKCS#8 DER and seals it. The DER is wiped before return.
+// Exports `key`'s components and seals them. The clear bytes are wiped before return.
 std::vector<std::uint8_t> seal_private_key(const MasterKey& master, const EVP_PKEY& key,
                                            RandomSource& random = SystemRandom::instance());
 
 // Opens an envelope and decodes the private key inside. The error text says
 // whether authentication or decoding failed; it never contains key bytes.
-// The decrypted DER is wiped before return.
+// The decrypted bytes are wiped before return. Reads PKCS#8 envelopes too.
 util::Result<PkeyPtr, std::string> open_private_key(const MasterKey& master, std::span<const std::uint8_t> envelope);
 
 }  // namespace jwks::crypto
