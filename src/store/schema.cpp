@@ -91,7 +91,18 @@ int schema_version(const Database& db) {
   return static_cast<int>(version.column_int64(0));
 }
 
-void migrate(Database& db) { migrate_to(db, kSchemaVersion); }
+// PRAGMA user_version mirrors jwks_schema_version once a database is at this
+// build's version, so the common case costs one header read, not a schema scan.
+constexpr const char* kMarkCurrent = "PRAGMA user_version = 4";
+static_assert(kSchemaVersion == 4, "kMarkCurrent names kSchemaVersion");
+
+void migrate(Database& db) {
+  {
+    Statement mark(db, "PRAGMA user_version");
+    if (mark.step() && mark.column_int64(0) == kSchemaVersion) return;
+  }  // finalized: a pending statement would hold a read transaction open
+  migrate_to(db, kSchemaVersion);
+}
 
 void migrate_to(Database& db, int target) {
   if (target > kSchemaVersion) throw std::logic_error("migrate_to: unknown schema version");
@@ -103,12 +114,17 @@ void migrate_to(Database& db, int target) {
   };
   int current = schema_version(db);
   refuse_newer(current);
-  if (current >= target) return;  // the common case: one read
+  if (current >= target && target < kSchemaVersion) return;
 
+  // WAL lets readers go on while one process writes; the mode is stored in
+  // the file, so it is set here, not on every open. Not inside a transaction.
+  if (db.is_file()) {
+    Statement wal(db, "PRAGMA journal_mode = WAL");
+    wal.step();
+  }
   Transaction tx(db, TransactionMode::kImmediate);
   current = schema_version(db);  // another process may have migrated meanwhile
   refuse_newer(current);
-  if (current >= target) return;
   db.exec("CREATE TABLE IF NOT EXISTS jwks_schema_version(version INTEGER NOT NULL, "
           "applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)");
   for (int v = current + 1; v <= target; ++v) {
@@ -116,6 +132,7 @@ void migrate_to(Database& db, int target) {
     Statement record(db, "INSERT INTO jwks_schema_version (version) VALUES (?)");
     record.bind(1, std::int64_t{v}).run();
   }
+  if (target == kSchemaVersion) db.exec(kMarkCurrent);
   tx.commit();
 }
 

@@ -2,7 +2,8 @@
 
 namespace jwks::store {
 
-Transaction::Transaction(Database& db, TransactionMode mode) : db_(db) {
+Transaction::Transaction(Database& db, TransactionMode mode, Durability durability) : db_(db) {
+  db_.set_durable(durability == Durability::kDurable);
   db_.exec(mode == TransactionMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 

@@ -119,14 +119,35 @@ BOOST_AUTO_TEST_CASE(migrations_run_in_steps) {
 BOOST_AUTO_TEST_CASE(newer_schema_is_refused) {
   Database db(":memory:");
   migrate(db);
+  // What a newer build leaves: its version row and its user_version mark.
   Statement(db, "INSERT INTO jwks_schema_version (version) VALUES (?)").bind(1, std::int64_t{kSchemaVersion + 1}).run();
+  db.exec("PRAGMA user_version = 5");
   BOOST_CHECK_THROW(migrate(db), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(user_version_marks_the_current_schema) {
+  auto user_version = [](const Database& db) {
+    Statement s(db, "PRAGMA user_version");
+    BOOST_REQUIRE(s.step());
+    return s.column_int64(0);
+  };
+  Database db(":memory:");
+  migrate_to(db, kSchemaVersion - 1);
+  BOOST_TEST(user_version(db) == 0);  // only the current version is marked
+  migrate(db);
+  BOOST_TEST(user_version(db) == kSchemaVersion);
+  // A database this version's schema made before the mark existed gets it.
+  db.exec("PRAGMA user_version = 0");
+  migrate(db);
+  BOOST_TEST(user_version(db) == kSchemaVersion);
+  BOOST_TEST(schema_version(db) == kSchemaVersion);
 }
 
 BOOST_AUTO_TEST_CASE(file_database_uses_wal_and_is_private) {
   jwks::test::TempDir dir;
   std::string path = dir.file("private.db");
   Database db(path);
+  migrate(db);
   Statement mode(db, "PRAGMA journal_mode");
   BOOST_REQUIRE(mode.step());
   BOOST_TEST(mode.column_text(0) == "wal");

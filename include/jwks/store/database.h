@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -31,8 +32,19 @@ struct DatabaseOptions {
 class Database {
  public:
   // Opens `path` (":memory:" for a private in-memory database) with a busy
-  // timeout, foreign keys on and, for files, WAL journaling. Throws SqliteError.
+  // timeout and foreign keys on. Files get WAL journaling from migrate()
+  // (schema.h). Throws SqliteError.
   explicit Database(const std::string& path, DatabaseOptions options = {});
+
+  // FULL (the default): a commit is on disk before COMMIT returns. NORMAL: in
+  // WAL mode a commit survives a crash of the process but may be lost, never
+  // corrupted, if the machine loses power before the next checkpoint; for
+  // rows that are worth nothing after a few seconds (the rate table).
+  // Transaction sets it; a no-op when unchanged.
+  void set_durable(bool durable);
+  bool durable() const { return durable_; }
+
+  bool is_file() const { return is_file_; }
 
   // Runs SQL without results or parameters (DDL, PRAGMA, BEGIN). Throws.
   void exec(const char* sql);
@@ -48,7 +60,16 @@ class Database {
   struct Closer {
     void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
   };
+  struct BusyWait {
+    int timeout_ms;
+    std::chrono::steady_clock::time_point since;
+  };
+  static int on_busy(void* context, int count) noexcept;
+
+  std::unique_ptr<BusyWait> busy_;  // before db_: outlives the connection using it
   std::unique_ptr<sqlite3, Closer> db_;
+  bool is_file_ = false;
+  bool durable_ = true;
 };
 
 }  // namespace jwks::store

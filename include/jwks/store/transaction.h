@@ -10,10 +10,15 @@ enum class TransactionMode {
   kImmediate,  // BEGIN IMMEDIATE: takes the write lock now (waits up to the busy timeout)
 };
 
+enum class Durability {
+  kDurable,  // synchronous = FULL: on disk when commit() returns
+  kRelaxed,  // synchronous = NORMAL: see Database::set_durable
+};
+
 class Transaction {
  public:
   // Begins the transaction; throws SqliteError (e.g. SQLITE_BUSY) if it cannot.
-  Transaction(Database& db, TransactionMode mode);
+  Transaction(Database& db, TransactionMode mode, Durability durability = Durability::kDurable);
   // Rolls back if neither commit() nor rollback() ran. Never throws.
   ~Transaction();
   Transaction(const Transaction&) = delete;
