@@ -54,8 +54,9 @@ store::Database Issuer::open_store() {
 util::Result<JwksDocument, ServiceError> Issuer::jwks() {
   return guarded("jwks", [&]() -> util::Result<JwksDocument, ServiceError> {
     store::Database db = open_store();
-    KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
-    return build_jwks(db, clock_.now(), jwks_max_age(settings_.publish_lead));
+    KeyManager keys(db, clock_, factory_, key_policy(settings_));
+    keys.ensure();
+    return build_jwks(keys.keys(), clock_.now(), jwks_max_age(settings_.publish_lead));
   });
 }
 
@@ -77,10 +78,11 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
                          .authenticate(request.credentials, request.client_addr);
     if (!principal) return util::fail(principal.error());
 
-    KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
+    KeyManager keys(db, clock_, factory_, key_policy(settings_));
+    keys.ensure();
     const TokenSubject who{principal->subject, issuer_for(request.base_url), settings_.audience};
-    auto token =
-        TokenService(db, master_, clock_, settings_.token_lifetime, settings_.alg).issue(who, request.expired);
+    auto token = TokenService(db, master_, clock_, settings_.token_lifetime, settings_.alg)
+                     .issue(who, request.expired, keys.keys());
     if (token && principal->user_id) {
       std::optional<std::string_view> rehashed;
       if (principal->rehashed) rehashed = *principal->rehashed;
@@ -111,10 +113,11 @@ util::Result<std::string, ServiceError> Issuer::discovery(const std::string& bas
 util::Result<std::string, ServiceError> Issuer::readiness() {
   return guarded("readyz", [&]() -> util::Result<std::string, ServiceError> {
     store::Database db = open_store();
-    KeyManager(db, clock_, factory_, key_policy(settings_)).ensure();
+    KeyManager manager(db, clock_, factory_, key_policy(settings_));
+    manager.ensure();
     store::KeyRepository repo(db);
     const std::int64_t now = clock_.now();
-    const std::vector<store::KeyRecord> keys = repo.unexpired(now);
+    const std::vector<store::KeyRecord>& keys = manager.keys();
     const store::KeyRecord* signer = signing_key(keys, now);
     if (signer == nullptr) {
       return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key", "readyz: no key may sign now"});

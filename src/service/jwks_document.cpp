@@ -14,8 +14,13 @@ namespace jwks::service {
 std::int64_t jwks_max_age(std::int64_t publish_lead) { return std::min<std::int64_t>(publish_lead / 2, 86400); }
 
 JwksDocument build_jwks(store::Database& db, std::int64_t now, std::int64_t max_age) {
+  return build_jwks(store::KeyRepository(db).unexpired(now), now, max_age);
+}
+
+JwksDocument build_jwks(std::span<const store::KeyRecord> records, std::int64_t now, std::int64_t max_age) {
   nlohmann::json keys = nlohmann::json::array();
-  for (const store::KeyRecord& r : store::KeyRepository(db).unexpired(now)) {
+  for (const store::KeyRecord& r : records) {
+    if (r.exp() <= now) continue;  // expired keys never appear
     const nlohmann::json members = nlohmann::json::parse(r.public_jwk);
     if (!r.thumbprint.empty()) keys.push_back(jose::publishable_jwk(members, r.thumbprint, r.alg));
     // A key from before thumbprint kids also keeps its old kid, for the tokens it signed then.

@@ -1,5 +1,6 @@
 #include "jwks/service/key_manager.h"
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 
@@ -13,8 +14,6 @@ namespace jwks::service {
 
 void KeyManager::fill_thumbprints() {
   store::KeyRepository repo(db_);
-  auto missing = repo.without_thumbprint();
-  if (missing.empty()) return;
   store::Transaction tx(db_, store::TransactionMode::kImmediate);
   for (const store::KeyRecord& r : repo.without_thumbprint()) {
     auto tp = jose::jwk_thumbprint(nlohmann::json::parse(r.public_jwk, nullptr, false));
@@ -33,13 +32,17 @@ void KeyManager::require_matching_master_key() const {
 }
 
 KeyChanges KeyManager::run(bool now_requested) {
-  fill_thumbprints();
   store::KeyRepository repo(db_);
+  keys_ = repo.all();  // the one read a request makes when nothing is due
+  const auto no_thumbprint = [](const store::KeyRecord& k) { return k.thumbprint.empty(); };
+  if (std::any_of(keys_.begin(), keys_.end(), no_thumbprint)) {
+    fill_thumbprints();
+    keys_ = repo.all();
+  }
   std::int64_t now = clock_.now();
-  std::vector<store::KeyRecord> keys = repo.all();
-  RotationPlan plan = plan_rotation(keys, now, policy_, now_requested);
-  const bool want_expired = needs_expired_key(keys, now, policy_);
-  if (plan.empty() && !want_expired && purgeable(keys, now, policy_).empty()) return {};
+  RotationPlan plan = plan_rotation(keys_, now, policy_, now_requested);
+  const bool want_expired = needs_expired_key(keys_, now, policy_);
+  if (plan.empty() && !want_expired && purgeable(keys_, now, policy_).empty()) return {};
 
   // Key generation (tens of milliseconds for RSA) never happens under the write lock.
   std::optional<NewKey> fresh, expired;
@@ -49,7 +52,7 @@ KeyChanges KeyManager::run(bool now_requested) {
 
   store::Transaction tx(db_, store::TransactionMode::kImmediate);
   now = clock_.now();
-  keys = repo.all();  // another process may have rotated meanwhile: plan again
+  std::vector<store::KeyRecord> keys = repo.all();  // another process may have rotated meanwhile: plan again
   plan = plan_rotation(keys, now, policy_, now_requested);
   KeyChanges done;
   for (const RotationPlan::Change& c : plan.changes) {
@@ -72,6 +75,7 @@ KeyChanges KeyManager::run(bool now_requested) {
     ++done.purged;
   }
   tx.commit();
+  keys_ = repo.all();
   return done;
 }
 

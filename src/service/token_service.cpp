@@ -18,6 +18,12 @@
 namespace jwks::service {
 
 util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, bool expired) {
+  const std::vector<store::KeyRecord> keys = expired ? std::vector<store::KeyRecord>{} : store::KeyRepository(db_).all();
+  return issue(who, expired, keys);
+}
+
+util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, bool expired,
+                                                            std::span<const store::KeyRecord> keys) {
   const std::int64_t now = clock_.now();
   store::KeyRepository repo(db_);
   std::optional<store::SealedKey> sealed;
@@ -28,7 +34,6 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
                                      "no expired key in the store"});
     }
   } else {
-    const std::vector<store::KeyRecord> keys = repo.unexpired(now);
     const store::KeyRecord* signer = signing_key(keys, now);
     if (signer == nullptr) {
       // Only after an operator retired the signing key early: its successor

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "jwks/service/api.h"
 #include "jwks/store/database.h"
+#include "jwks/store/key_repository.h"
 
 namespace jwks::service {
 
@@ -13,6 +15,9 @@ namespace jwks::service {
 // before thumbprint kids also under their decimal kid), with a strong ETag
 // and `max_age`. Reads public data only. Throws store::SqliteError.
 JwksDocument build_jwks(store::Database& db, std::int64_t now, std::int64_t max_age);
+
+// The same from keys already read (any state; the expired ones are left out).
+JwksDocument build_jwks(std::span<const store::KeyRecord> keys, std::int64_t now, std::int64_t max_age);
 
 // How long a cache may keep the set: half the pre-publication lead, at most
 // a day. A set fetched just before a new key was published then expires

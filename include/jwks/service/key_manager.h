@@ -76,6 +76,10 @@ class KeyManager {
 
   const SchedulePolicy& policy() const { return policy_; }
 
+  // Every key as the last ensure() or rotate_now() read or left it: what a
+  // request needs next (the JWKS, the signing key) without reading again.
+  const std::vector<store::KeyRecord>& keys() const { return keys_; }
+
   // Throws std::runtime_error unless the factory's master key opens the
   // newest stored key (called before any key is added).
   void require_matching_master_key() const;
@@ -89,6 +93,7 @@ class KeyManager {
   const Clock& clock_;
   KeyFactory& factory_;
   SchedulePolicy policy_;
+  std::vector<store::KeyRecord> keys_;
 };
 
 }  // namespace jwks::service

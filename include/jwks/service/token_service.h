@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -9,6 +10,7 @@
 #include "jwks/service/clock.h"
 #include "jwks/service/errors.h"
 #include "jwks/store/database.h"
+#include "jwks/store/key_repository.h"
 #include "jwks/util/result.h"
 
 namespace jwks::service {
@@ -40,6 +42,11 @@ class TokenService {
   // next one may), kInternal when a key
   // cannot be decrypted (detail in log_detail); throws store::SqliteError.
   util::Result<std::string, ServiceError> issue(const TokenSubject& who, bool expired);
+
+  // The same with the keys already read (KeyManager::keys()): the store is
+  // read again only for the signing key's envelope.
+  util::Result<std::string, ServiceError> issue(const TokenSubject& who, bool expired,
+                                                std::span<const store::KeyRecord> keys);
 
  private:
   store::Database& db_;
