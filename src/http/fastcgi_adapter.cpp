@@ -3,6 +3,7 @@
 #include <fcgiapp.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string>
@@ -67,14 +68,17 @@ bool read_body(FCGX_Request& req, std::size_t limit, std::string& body) {
       return false;
     }
   }
-  body.resize(limit + 1);
+  // Grown as the body arrives (a GET has none), never past limit + 1 bytes.
+  body.reserve(std::min(declared, limit) + 1);
+  char chunk[16384];
   std::size_t got = 0;
-  while (got < body.size()) {
-    int n = FCGX_GetStr(body.data() + got, static_cast<int>(body.size() - got), req.in);
+  while (got <= limit) {
+    const std::size_t want = std::min(sizeof chunk, limit + 1 - got);
+    int n = FCGX_GetStr(chunk, static_cast<int>(want), req.in);
     if (n <= 0) break;
+    body.append(chunk, static_cast<std::size_t>(n));
     got += static_cast<std::size_t>(n);
   }
-  body.resize(got);
   if (got <= limit) return true;
   drain(req);
   return false;

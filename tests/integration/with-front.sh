@@ -42,7 +42,7 @@ trap 'stop; rm -rf "$state"' EXIT
 # front binds, so a failed start is retried with a new port (three tries).
 for attempt in 1 2 3; do
   port=$(jwks_free_port)
-  jwks_prepare_front "$front" "$state" "$port" "$bin" 2 "$state/error.log"
+  jwks_prepare_front "$front" "$state" "$port" "$bin" "${JWKS_PROCS:-2}" "$state/error.log"
   "${JWKS_FRONT_CMD[@]}" > "$state/front.out" 2>&1 &
   pid=$!
   ready=0
