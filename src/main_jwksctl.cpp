@@ -29,6 +29,7 @@
 #include "jwks/store/database.h"
 #include "jwks/store/schema.h"
 #include "jwks/store/user_repository.h"
+#include "jwks/util/file.h"
 
 namespace {
 
@@ -204,19 +205,6 @@ int retire(service::KeyManager& manager, const std::vector<std::string>& args) {
   return kOk;
 }
 
-// Writes `text` to `path` through a temporary file and rename(2), so readers
-// (a web server) never see a partial file.
-bool write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (ok) ok = ::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) ::unlink(tmp.c_str());
-  return ok;
-}
-
 int export_jwks(store::Database& db, const std::vector<std::string>& args) {
   std::string output;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -228,7 +216,7 @@ int export_jwks(store::Database& db, const std::vector<std::string>& args) {
     std::printf("%s\n", doc.json.c_str());
     return kOk;
   }
-  if (!write_atomically(output, doc.json + "\n")) {
+  if (!util::write_file_atomically(output, doc.json + "\n")) {
     std::fprintf(stderr, "jwksctl: cannot write %s: %s\n", output.c_str(), std::strerror(errno));
     return kFailure;
   }
@@ -335,25 +323,35 @@ int main(int argc, char** argv) {
     if (name == "export-jwks") return export_jwks(db, args);
     if (name == "users") return users(db, args);
     if (name == "rekey") return rekey(db, master.value(), args);
+    // Commands that change keys bring JWKS_EXPORT_FILE up to date at once.
+    auto exported = [&](int rc) {
+      if (rc == kOk && !settings->export_file.empty()) {
+        const service::JwksDocument doc = service::build_jwks(db, service::SystemClock().now(),
+                                                              service::jwks_max_age(settings->publish_lead));
+        if (service::refresh_export(settings->export_file, doc))
+          std::printf("exported the key set to %s\n", settings->export_file.c_str());
+      }
+      return rc;
+    };
     if (name == "purge") {
       service::SystemClock clock;
       NoKeys no_keys;
       std::printf("%d expired key(s) purged\n",
                   service::KeyManager(db, clock, no_keys, service::key_policy(settings.value())).purge());
-      return kOk;
+      return exported(kOk);
     }
 
     service::SystemClock clock;
     service::SigningKeyFactory factory(master.value(), *crypto::parse_jws_alg(settings->alg));
     service::KeyManager manager(db, clock, factory, service::key_policy(settings.value()));
     manager.require_matching_master_key();  // a wrong NOT_MY_KEY changes nothing
-    if (name == "rotate") return rotate(manager, args);
-    if (name == "retire") return retire(manager, args);
+    if (name == "rotate") return exported(rotate(manager, args));
+    if (name == "retire") return exported(retire(manager, args));
     const service::KeyChanges created = manager.ensure();
     std::printf("%s: schema version %d, %d key(s) created\n", settings->db_path.c_str(), store::kSchemaVersion,
                 created.created);
     print_schedule(manager);
-    return kOk;
+    return exported(kOk);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "jwksctl: %s\n", e.what());
     return kFailure;

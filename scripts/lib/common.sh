@@ -70,7 +70,7 @@ jwks_apache_bin() { command -v apache2 2>/dev/null || echo /usr/sbin/apache2; }
 JWKS_RESPONDER_VARS=(NOT_MY_KEY JWKS_DB JWKS_AUTH_MODE JWKS_ALLOW_EXPIRED JWKS_RATE_LIMIT JWKS_TRUSTED_PROXIES
                      JWKS_SIGNING_PERIOD JWKS_PUBLISH_LEAD JWKS_TOKEN_LIFETIME JWKS_KEY_RETENTION
                      JWKS_MAX_BODY JWKS_BUSY_TIMEOUT_MS
-                     JWKS_ISSUER JWKS_AUDIENCE JWKS_ALG)
+                     JWKS_ISSUER JWKS_AUDIENCE JWKS_ALG JWKS_EXPORT_FILE)
 
 # Run as root, Apache and spawn-fcgi run the responders as www-data, which
 # must write the database's directory: hand it the state directory and the
@@ -110,6 +110,13 @@ jwks_prepare_front() {
       jwks_lighttpd_conf "$state" "$port" "$bin" "$procs" "$errorlog" jwks-fcgi.conf
       JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
       ;;
+    lighttpd-static)
+      # The responders keep the exported set in the docroot; lighttpd serves it.
+      mkdir -p "$state/htdocs/.well-known"
+      export JWKS_EXPORT_FILE=$state/htdocs/.well-known/jwks.json
+      jwks_lighttpd_conf "$state" "$port" "$bin" "$procs" "$errorlog" jwks-fcgi-static.conf
+      JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
+      ;;
     apache)
       mkdir -p "$state/fcgid"
       jwks_give_to_www_data "$state/fcgid"   # mod_fcgid binds its sockets there as www-data
@@ -131,7 +138,7 @@ jwks_prepare_front() {
       fi
       ;;
     *)
-      echo "unknown front '$front': use lighttpd, apache, spawn-fcgi or apache-proxy-fcgi" >&2
+      echo "unknown front '$front': use lighttpd, lighttpd-static, apache, spawn-fcgi or apache-proxy-fcgi" >&2
       return 64
       ;;
   esac
@@ -167,6 +174,7 @@ jwks_lighttpd_conf() {
     echo "var.jwks_bin   = \"$bin\""
     echo "var.jwks_state = \"$state\""
     echo "var.jwks_procs = $procs"
+    echo "var.jwks_max_age = \"${JWKS_STATIC_MAX_AGE:-300}\""
     echo "var.jwks_socket = \"$socket\""
     echo "var.jwks_conf_dir = \"$JWKS_ROOT/lighttpd\""
     [ -n "$errorlog" ] && echo "server.errorlog = \"$errorlog\""

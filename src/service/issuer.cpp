@@ -56,7 +56,9 @@ util::Result<JwksDocument, ServiceError> Issuer::jwks() {
     store::Database db = open_store();
     KeyManager keys(db, clock_, factory_, key_policy(settings_));
     keys.ensure();
-    return build_jwks(keys.keys(), clock_.now(), jwks_max_age(settings_.publish_lead));
+    JwksDocument doc = build_jwks(keys.keys(), clock_.now(), jwks_max_age(settings_.publish_lead));
+    if (!settings_.export_file.empty()) refresh_export(settings_.export_file, doc);
+    return doc;
   });
 }
 
@@ -80,6 +82,7 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
 
     KeyManager keys(db, clock_, factory_, key_policy(settings_));
     keys.ensure();
+    export_keys(keys.keys());
     const TokenSubject who{principal->subject, issuer_for(request.base_url), settings_.audience};
     auto token = TokenService(db, master_, clock_, settings_.token_lifetime, settings_.alg)
                      .issue(who, request.expired, keys.keys());
@@ -90,6 +93,14 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
     }
     return token;
   });
+}
+
+void Issuer::export_keys(std::span<const store::KeyRecord> keys) {
+  // With a static export the front serves the set without asking us, so any
+  // request that read the keys brings the file up to date: a new key, a
+  // purge or an expiry shows up at the next request of any kind.
+  if (settings_.export_file.empty()) return;
+  refresh_export(settings_.export_file, build_jwks(keys, clock_.now(), jwks_max_age(settings_.publish_lead)));
 }
 
 std::string Issuer::issuer_for(const std::string& base_url) const {
@@ -115,6 +126,7 @@ util::Result<std::string, ServiceError> Issuer::readiness() {
     store::Database db = open_store();
     KeyManager manager(db, clock_, factory_, key_policy(settings_));
     manager.ensure();
+    export_keys(manager.keys());
     store::KeyRepository repo(db);
     const std::int64_t now = clock_.now();
     const std::vector<store::KeyRecord>& keys = manager.keys();

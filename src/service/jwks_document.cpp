@@ -1,6 +1,8 @@
 #include "jwks/service/jwks_document.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -8,6 +10,8 @@
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jwk.h"
 #include "jwks/store/key_repository.h"
+#include "jwks/util/file.h"
+#include "jwks/util/log.h"
 
 namespace jwks::service {
 
@@ -31,6 +35,18 @@ JwksDocument build_jwks(std::span<const store::KeyRecord> records, std::int64_t 
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(doc.json.data()), doc.json.size()));
   doc.etag = "\"" + jose::base64url_encode(std::span<const std::uint8_t>(digest.data(), 16)) + "\"";
   return doc;
+}
+
+bool refresh_export(const std::string& path, const JwksDocument& doc) {
+  const std::string text = doc.json + "\n";
+  // The set is a few KiB; anything much larger is not ours to compare.
+  if (auto current = util::read_file(path, 1 << 20); current && *current == text) return false;
+  if (!util::write_file_atomically(path, text)) {
+    util::log_warning("cannot write the exported key set " + path + ": " + std::strerror(errno));
+    return false;
+  }
+  util::log_info("exported the key set to " + path + " (ETag " + doc.etag + ")");
+  return true;
 }
 
 }  // namespace jwks::service

@@ -110,6 +110,13 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
       return util::fail(std::string("JWKS_AUDIENCE must be UTF-8 text of at most 1024 bytes"));
     s.audience = std::string(*v);
   }
+  if (auto v = get("JWKS_EXPORT_FILE")) {
+    if (v->empty() || v->front() != '/' || v->back() == '/' || v->size() > 4096 ||
+        v->find('\0') != std::string_view::npos)
+      return util::fail(std::string("JWKS_EXPORT_FILE must be the absolute path of a file, "
+                                    "e.g. /var/www/jwks/.well-known/jwks.json"));
+    s.export_file = std::string(*v);
+  }
   s.max_body_bytes = static_cast<std::size_t>(body);
   s.busy_timeout_ms = static_cast<int>(busy);
   return s;

@@ -63,6 +63,10 @@ BOOST_AUTO_TEST_CASE(explicit_values) {
   BOOST_TEST(more->rate_limit.requests == 5);
   BOOST_TEST(more->rate_limit.window_ms == 60000);
   BOOST_TEST(more->trusted_proxies == (std::vector<std::string>{"10.0.0.1", "::1"}), boost::test_tools::per_element());
+  BOOST_TEST(more->export_file.empty());  // no static export unless asked
+  auto exported = load({{"JWKS_EXPORT_FILE", "/var/www/jwks/.well-known/jwks.json"}});
+  BOOST_REQUIRE(exported.ok());
+  BOOST_TEST(exported->export_file == "/var/www/jwks/.well-known/jwks.json");
 }
 
 BOOST_AUTO_TEST_CASE(bad_values_name_their_variable) {
@@ -80,6 +84,8 @@ BOOST_AUTO_TEST_CASE(bad_values_name_their_variable) {
   expect_error_naming({{"JWKS_ISSUER", "https://a.example/?x=1"}}, "JWKS_ISSUER");
   expect_error_naming({{"JWKS_RATE_LIMIT", "10"}}, "JWKS_RATE_LIMIT");
   expect_error_naming({{"JWKS_TRUSTED_PROXIES", "10.0.0.1, proxy.local"}}, "JWKS_TRUSTED_PROXIES");
+  expect_error_naming({{"JWKS_EXPORT_FILE", "jwks.json"}}, "JWKS_EXPORT_FILE");  // relative
+  expect_error_naming({{"JWKS_EXPORT_FILE", "/var/www/jwks/"}}, "JWKS_EXPORT_FILE");  // a directory
 }
 
 BOOST_AUTO_TEST_CASE(durations) {

@@ -2,6 +2,8 @@
 // its schema and keys up to date, does its work and closes it again.
 #pragma once
 
+#include <span>
+
 #include "jwks/auth/password.h"
 #include "jwks/crypto/master_key.h"
 #include "jwks/service/api.h"
@@ -9,6 +11,7 @@
 #include "jwks/service/key_factory.h"
 #include "jwks/service/key_manager.h"
 #include "jwks/service/settings.h"
+#include "jwks/store/key_repository.h"
 #include "jwks/store/database.h"
 
 namespace jwks::service {
@@ -42,6 +45,8 @@ class Issuer final : public Api {
  private:
   // Opens and migrates the store; exceptions become ServiceErrors in callers.
   store::Database open_store();
+  // Rewrites JWKS_EXPORT_FILE if the key set changed (no-op when unset).
+  void export_keys(std::span<const store::KeyRecord> keys);
 
   Settings settings_;
   const crypto::MasterKey& master_;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "jwks/service/api.h"
 #include "jwks/store/database.h"
@@ -18,6 +19,12 @@ JwksDocument build_jwks(store::Database& db, std::int64_t now, std::int64_t max_
 
 // The same from keys already read (any state; the expired ones are left out).
 JwksDocument build_jwks(std::span<const store::KeyRecord> keys, std::int64_t now, std::int64_t max_age);
+
+// Keeps the static copy of the key set at `path` (JWKS_EXPORT_FILE, served
+// by the front as a file) equal to `doc`: rewrites it, atomically, only when
+// it differs. Returns true when it wrote. A failure is logged, never thrown:
+// the dynamic endpoint keeps answering.
+bool refresh_export(const std::string& path, const JwksDocument& doc);
 
 // How long a cache may keep the set: half the pre-publication lead, at most
 // a day. A set fetched just before a new key was published then expires

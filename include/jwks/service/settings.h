@@ -29,6 +29,7 @@ struct Settings {
   std::string issuer;    // JWKS_ISSUER: "https://host[/path]" without a trailing '/'; empty: from the request
   std::string audience;  // JWKS_AUDIENCE: the tokens' aud claim; empty: no aud
   std::string alg = "RS256";  // JWKS_ALG: RS256, PS256, ES256 or EdDSA
+  std::string export_file;    // JWKS_EXPORT_FILE: absolute path kept equal to the JWKS; empty: none
 };
 
 // Looks up an environment variable; nullptr when unset. Injected for tests.

@@ -1,0 +1,20 @@
+// Small whole-file helpers for files other processes read (the exported JWKS).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace jwks::util {
+
+// Writes `text` to `path` through a temporary file in the same directory,
+// fsync(2) and rename(2), so a reader (a web server) sees the old file or the
+// new one, never a partial one. Mode 0644. False (errno set) on failure; the
+// temporary file is removed.
+bool write_file_atomically(const std::string& path, const std::string& text);
+
+// The file's contents, or nullopt if it cannot be read or is longer than
+// `max_bytes`.
+std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes);
+
+}  // namespace jwks::util
