@@ -47,15 +47,28 @@ Database::Database(const std::string& path, DatabaseOptions options) {
     throw SqliteError(SQLITE_ERROR, "cannot enable foreign keys on " + path);
   is_file_ = !is_memory(path);
   if (is_file_) {
-    // Every request opens and closes the store. The last connection to close
-    // checkpoints the WAL (so the main file alone then holds every committed
-    // row); by default it also deletes the -wal and -shm files, which the next
-    // request creates again. Kept instead, and truncated to nothing at that
-    // checkpoint: a long WAL would be read whole by the next opener.
+    // Every request opens and closes the store. By default the last connection
+    // to close deletes the -wal and -shm files, which the next request creates
+    // again: they are kept instead (see Closer and prepare_for_writing).
     int persist = 1;
     sqlite3_file_control(raw, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-    exec("PRAGMA journal_size_limit = 0");
   }
+}
+
+void Database::prepare_for_writing() {
+  if (writer_ || !is_file_) return;
+  writer_ = true;
+  // The checkpoint a writer runs when it closes last truncates the WAL to
+  // nothing: a long WAL would be read whole by the next process to open.
+  exec("PRAGMA journal_size_limit = 0");
+}
+
+void Database::Closer::operator()(sqlite3* db) const noexcept {
+  // A connection that changed nothing has nothing to checkpoint. Without
+  // this it would still take the exclusive lock to try, at every close,
+  // stalling the other processes' requests (most requests only read).
+  if (sqlite3_total_changes(db) == 0) sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_close_v2(db);
 }
 
 void Database::set_durable(bool durable) {

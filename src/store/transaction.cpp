@@ -3,6 +3,7 @@
 namespace jwks::store {
 
 Transaction::Transaction(Database& db, TransactionMode mode, Durability durability) : db_(db) {
+  if (mode == TransactionMode::kImmediate) db_.prepare_for_writing();
   db_.set_durable(durability == Durability::kDurable);
   db_.exec(mode == TransactionMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN");
 }

@@ -46,6 +46,10 @@ class Database {
 
   bool is_file() const { return is_file_; }
 
+  // Called before a write transaction begins (Transaction does): sets what
+  // only a writer needs, once per connection.
+  void prepare_for_writing();
+
   // Runs SQL without results or parameters (DDL, PRAGMA, BEGIN). Throws.
   void exec(const char* sql);
 
@@ -58,7 +62,7 @@ class Database {
 
  private:
   struct Closer {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+    void operator()(sqlite3* db) const noexcept;
   };
   struct BusyWait {
     int timeout_ms;
@@ -70,6 +74,7 @@ class Database {
   std::unique_ptr<sqlite3, Closer> db_;
   bool is_file_ = false;
   bool durable_ = true;
+  bool writer_ = false;
 };
 
 }  // namespace jwks::store
