@@ -10,9 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jwks/crypto/jws_alg.h"
+#include "jwks/crypto/key_material.h"
 #include "jwks/crypto/rsa.h"
 #include "jwks/crypto/signature.h"
 #include "jwks/jose/base64url.h"
+#include "jwks/jose/jwk.h"
 #include "jwks/jose/jws.h"
 #include "jwks/service/issuer.h"
 #include "jwks/service/key_admin.h"
@@ -643,4 +646,35 @@ BOOST_AUTO_TEST_CASE(rekey_moves_every_key_to_the_new_master_key_or_nothing) {
   // Tokens still sign, with the new master key only.
   BOOST_TEST(service::TokenService(db, fresh, clock, 3600).issue({"a", "", ""}, false).ok());
   BOOST_TEST(!service::TokenService(db, old_key, clock, 3600).issue({"a", "", ""}, false).ok());
+}
+
+// Keys sealed as PKCS#8 by builds before raw components: rekey rewrites them in
+// the current format, and they are the same keys afterwards.
+BOOST_AUTO_TEST_CASE(rekey_rewrites_pkcs8_envelopes_as_components) {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock(kT0);
+  crypto::MasterKey old_key = test_master();
+  service::SigningKeyFactory factory(old_key);
+  KeyManager(db, clock, factory, kPolicy).ensure();
+  store::KeyRepository repo(db);
+  std::vector<std::string> jwks_before;
+  for (const auto& k : repo.all_sealed()) {  // as an older build sealed them
+    auto key = crypto::open_private_key(old_key, k.envelope);
+    BOOST_REQUIRE(key.ok());
+    crypto::SecureBytes der = crypto::export_pkcs8_der(*key.value());
+    repo.update_envelope(k.record.kid, crypto::seal(old_key, der.span()));
+    jwks_before.push_back(jose::public_members_json(crypto::public_members(*key.value())).dump());
+  }
+  crypto::MasterKey fresh = test_master("the next master secret, 32 bytes or more");
+  BOOST_REQUIRE(service::rekey(db, old_key, fresh).ok());
+  std::size_t i = 0;
+  for (const auto& k : repo.all_sealed()) {
+    auto material = crypto::open(fresh, k.envelope);
+    BOOST_REQUIRE(material.ok());
+    BOOST_TEST(!crypto::is_pkcs8_material(material->span()));
+    auto key = crypto::import_key_material(material->span());
+    BOOST_REQUIRE(key.ok());
+    BOOST_TEST(jose::public_members_json(crypto::public_members(*key.value())).dump() == jwks_before.at(i++));
+  }
+  BOOST_TEST(i == jwks_before.size());
 }
