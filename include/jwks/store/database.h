@@ -42,7 +42,6 @@ class Database {
   // rows that are worth nothing after a few seconds (the rate table).
   // Transaction sets it; a no-op when unchanged.
   void set_durable(bool durable);
-  bool durable() const { return durable_; }
 
   bool is_file() const { return is_file_; }
 
