@@ -66,7 +66,7 @@ KeyChanges KeyManager::run(bool now_requested) {
   }
   if (expired && needs_expired_key(keys, now, policy_)) {
     const std::int64_t exp = now - kExpiredKeyAge, from = exp - policy_.token_lifetime;
-    repo.insert(expired->envelope, store::KeySchedule{from, from, from, exp, false}, expired->alg,
+    repo.insert(expired->envelope, store::KeySchedule{from, from, from, exp, false, policy_.token_lifetime}, expired->alg,
                 expired->public_jwk, expired->thumbprint, now);
     ++done.created;
   }

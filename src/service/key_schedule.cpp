@@ -29,31 +29,101 @@ const KeyRecord* earliest_pending(std::span<const KeyRecord> keys, std::int64_t 
 }
 
 // The key whose signing period is the latest to have begun, even if it has
-// ended with no successor yet (then it may be extended); never one an
-// operator retired.
+// ended with no successor yet (then it may be extended). None if that key was
+// retired by an operator: it is never extended, and the keys before it
+// handed over long ago and must not sign again.
 const KeyRecord* current_key(std::span<const KeyRecord> keys, std::int64_t now) {
   const KeyRecord* best = nullptr;
   for (const KeyRecord& k : keys) {
-    if (live(k, now) && k.schedule.active_at <= now && !k.schedule.retired_early &&
-        (best == nullptr || activates_later(k, *best)))
-      best = &k;
+    if (live(k, now) && k.schedule.active_at <= now && (best == nullptr || activates_later(k, *best))) best = &k;
   }
-  return best;
+  return best != nullptr && best->schedule.retired_early ? nullptr : best;
 }
 
-KeySchedule signing_from(std::int64_t published_at, std::int64_t active_at, const SchedulePolicy& p) {
+KeySchedule signing_from(std::int64_t published_at, std::int64_t active_at, std::int64_t token_lifetime,
+                         const SchedulePolicy& p) {
   const std::int64_t retire_at = active_at + p.signing_period;
-  return KeySchedule{published_at, active_at, retire_at, retire_at + p.token_lifetime, false};
+  return KeySchedule{published_at, active_at, retire_at, retire_at + token_lifetime, false, token_lifetime};
 }
 
-// `key` stops signing at `at` (>= now): its last tokens expire at at + token lifetime.
-RotationPlan::Change stop_signing_at(const KeyRecord& key, std::int64_t at, const SchedulePolicy& p,
+// The lifetime `key`'s tokens may have from now on: never less than before,
+// as tokens it already signed may live that long. A key from before schema
+// v5 has none recorded; once it has signed, its tokens expire by its exp.
+std::int64_t lifetime_bound(const KeyRecord& key, std::int64_t now, const SchedulePolicy& p) {
+  const KeySchedule& s = key.schedule;
+  std::int64_t bound = std::max(p.token_lifetime, s.token_lifetime.value_or(0));
+  if (!s.token_lifetime && s.active_at <= now) bound = std::max(bound, s.exp - now);
+  return bound;
+}
+
+// `key` stops signing at `at` (>= now): its last tokens expire at at + its lifetime bound.
+RotationPlan::Change stop_signing_at(const KeyRecord& key, std::int64_t at, std::int64_t now, const SchedulePolicy& p,
                                      bool early = false) {
   KeySchedule s = key.schedule;
+  s.token_lifetime = lifetime_bound(key, now, p);
   s.retire_at = std::max(at, s.active_at);
-  s.exp = s.retire_at + p.token_lifetime;
+  s.exp = s.retire_at + *s.token_lifetime;
   s.retired_early = early;
   return RotationPlan::Change{key.kid, s};
+}
+
+// When a pending successor may start signing: never before it has been
+// published for the lead, and never earlier than scheduled. A lead lowered
+// since it was published does not bring it forward: sets cached under the
+// longer max-age advertised then may still lack it.
+std::int64_t successor_start(const KeyRecord& next, const SchedulePolicy& p) {
+  return std::max(next.schedule.published_at + p.publish_lead, next.schedule.active_at);
+}
+
+// A key that may still sign gets a token lifetime raised since it was made:
+// tokens are capped at the key's lifetime, and its exp moves out to match.
+void raise_lifetimes(std::span<const KeyRecord> keys, std::int64_t now, const SchedulePolicy& p, RotationPlan& plan) {
+  for (const KeyRecord& k : keys) {
+    const KeySchedule& s = k.schedule;
+    if (!s.token_lifetime || *s.token_lifetime >= p.token_lifetime || s.retired_early || s.retire_at <= now) continue;
+    const bool planned = std::any_of(plan.changes.begin(), plan.changes.end(),
+                                     [&](const RotationPlan::Change& c) { return c.kid == k.kid; });
+    if (planned) continue;  // stop_signing_at already raised it
+    KeySchedule raised = s;
+    raised.token_lifetime = p.token_lifetime;
+    raised.exp = std::max(s.exp, s.retire_at + p.token_lifetime);
+    plan.changes.push_back({k.kid, raised});
+  }
+}
+
+RotationPlan plan_next_key(std::span<const KeyRecord> keys, std::int64_t now, const SchedulePolicy& policy,
+                           bool now_requested) {
+  RotationPlan plan;
+  const KeyRecord* current = current_key(keys, now);
+  if (const KeyRecord* next = earliest_pending(keys, now)) {
+    // A successor exists. It must wait one full lead after its publication
+    // (the lead may have been raised since it was scheduled); `rotate --now`
+    // cannot make it sign sooner than that either.
+    const std::int64_t at = successor_start(*next, policy);
+    if (at != next->schedule.active_at) {
+      plan.changes.push_back(
+          {next->kid, signing_from(next->schedule.published_at, at, lifetime_bound(*next, now, policy), policy)});
+      if (current) plan.changes.push_back(stop_signing_at(*current, at, now, policy));
+    }
+    return plan;
+  }
+  if (current) {
+    const bool wrong_alg = current->alg != policy.alg;
+    const bool due = now_requested || wrong_alg || now + policy.publish_lead >= current->schedule.retire_at;
+    if (!due) return plan;
+    // Late (nobody asked within the lead): the current key keeps signing
+    // until the successor has been published for a full lead.
+    const std::int64_t at = now_requested || wrong_alg ? now + policy.publish_lead
+                                                       : std::max(current->schedule.retire_at, now + policy.publish_lead);
+    plan.create = signing_from(now, at, policy.token_lifetime, policy);
+    plan.changes.push_back(stop_signing_at(*current, at, now, policy));
+    return plan;
+  }
+  // No key signs or will sign. With nothing published at all, no client can
+  // have cached a set that lacks the new key: it signs at once.
+  const bool anything_published = std::any_of(keys.begin(), keys.end(), [&](const KeyRecord& k) { return live(k, now); });
+  plan.create = signing_from(now, anything_published ? now + policy.publish_lead : now, policy.token_lifetime, policy);
+  return plan;
 }
 
 }  // namespace
@@ -90,36 +160,8 @@ std::optional<std::int64_t> next_activation(std::span<const KeyRecord> keys, std
 
 RotationPlan plan_rotation(std::span<const KeyRecord> keys, std::int64_t now, const SchedulePolicy& policy,
                            bool now_requested) {
-  RotationPlan plan;
-  const KeyRecord* current = current_key(keys, now);
-  if (const KeyRecord* next = earliest_pending(keys, now)) {
-    // A successor exists. It must wait one full lead after its publication
-    // (the lead may have been raised since it was scheduled); on request it
-    // takes over as early as that allows.
-    const std::int64_t earliest = next->schedule.published_at + policy.publish_lead;
-    const std::int64_t at = now_requested ? std::max(earliest, now) : std::max(earliest, next->schedule.active_at);
-    if (at != next->schedule.active_at) {
-      plan.changes.push_back({next->kid, signing_from(next->schedule.published_at, at, policy)});
-      if (current) plan.changes.push_back(stop_signing_at(*current, at, policy));
-    }
-    return plan;
-  }
-  if (current) {
-    const bool wrong_alg = current->alg != policy.alg;
-    const bool due = now_requested || wrong_alg || now + policy.publish_lead >= current->schedule.retire_at;
-    if (!due) return plan;
-    // Late (nobody asked within the lead): the current key keeps signing
-    // until the successor has been published for a full lead.
-    const std::int64_t at = now_requested || wrong_alg ? now + policy.publish_lead
-                                                       : std::max(current->schedule.retire_at, now + policy.publish_lead);
-    plan.create = signing_from(now, at, policy);
-    plan.changes.push_back(stop_signing_at(*current, at, policy));
-    return plan;
-  }
-  // No key signs or will sign. With nothing published at all, no client can
-  // have cached a set that lacks the new key: it signs at once.
-  const bool anything_published = std::any_of(keys.begin(), keys.end(), [&](const KeyRecord& k) { return live(k, now); });
-  plan.create = signing_from(now, anything_published ? now + policy.publish_lead : now, policy);
+  RotationPlan plan = plan_next_key(keys, now, policy, now_requested);
+  raise_lifetimes(keys, now, policy, plan);
   return plan;
 }
 
@@ -168,7 +210,7 @@ RetirePlan plan_retire(std::span<const KeyRecord> keys, const KeyRecord& key, st
   const KeyRecord* signer = signing_key(keys, now);
   plan.retires_at = now;
   if (signer == nullptr || signer->kid != key.kid) {  // an overlapping older key: it may simply go
-    plan.changes.push_back(stop_signing_at(key, now, policy, true));
+    plan.changes.push_back(stop_signing_at(key, now, now, policy, true));
     return plan;
   }
   const KeyRecord* next = earliest_pending(keys, now);
@@ -177,12 +219,14 @@ RetirePlan plan_retire(std::span<const KeyRecord> keys, const KeyRecord& key, st
     return plan;
   }
   if (next) {
-    const std::int64_t ready = std::max(next->schedule.published_at + policy.publish_lead, now);
-    if (ready != next->schedule.active_at)
-      plan.changes.push_back({next->kid, signing_from(next->schedule.published_at, ready, policy)});
+    const std::int64_t ready = successor_start(*next, policy);
+    if (ready != next->schedule.active_at) {
+      plan.changes.push_back(
+          {next->kid, signing_from(next->schedule.published_at, ready, lifetime_bound(*next, now, policy), policy)});
+    }
     if (!force) plan.retires_at = ready;
   }
-  plan.changes.push_back(stop_signing_at(key, plan.retires_at, policy, true));
+  plan.changes.push_back(stop_signing_at(key, plan.retires_at, now, policy, true));
   return plan;
 }
 

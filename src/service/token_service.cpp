@@ -59,7 +59,10 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
                                    "key " + std::to_string(rec.kid) + ": " + key.error()});
   }
 
+  // Never past the key's exp, nor longer than the key's lifetime: another
+  // process with a shorter one may reschedule the key from that.
   std::int64_t iat = now, exp = std::min(now + token_lifetime_, rec.exp());
+  if (rec.schedule.token_lifetime) exp = std::min(exp, now + *rec.schedule.token_lifetime);
   if (expired) {
     exp = std::min(rec.exp(), now - 1);  // in the past even in the second the key expired
     iat = exp - token_lifetime_;

@@ -10,22 +10,23 @@ namespace {
 #define JWKS_KEY_COLUMNS                                                                                   \
   "k.kid, p.created_at, coalesce(s.published_at, p.created_at), coalesce(s.active_at, p.created_at), "    \
   "coalesce(s.retire_at, k.exp), k.exp, coalesce(s.retired_early, 0), p.alg, p.jwk, "                      \
-  "coalesce(p.thumbprint, ''), p.legacy_kid "
+  "coalesce(p.thumbprint, ''), p.legacy_kid, s.token_lifetime "
 #define JWKS_KEY_TABLES \
   "FROM keys k JOIN key_public p ON p.kid = k.kid LEFT JOIN key_schedule s ON s.kid = k.kid "
 
-constexpr int kEnvelopeColumn = 11;
+constexpr int kEnvelopeColumn = 12;
 
 KeyRecord read_record(const Statement& s) {
   KeyRecord r;
   r.kid = s.column_int64(0);
   r.created_at = s.column_int64(1);
   r.schedule = KeySchedule{s.column_int64(2), s.column_int64(3), s.column_int64(4), s.column_int64(5),
-                           s.column_int64(6) != 0};
+                           s.column_int64(6) != 0, std::nullopt};
   r.alg = s.column_text(7);
   r.public_jwk = s.column_text(8);
   r.thumbprint = s.column_text(9);
   r.legacy_kid = s.column_int64(10) != 0;
+  if (!s.is_null(11)) r.schedule.token_lifetime = s.column_int64(11);
   return r;
 }
 
@@ -51,16 +52,23 @@ std::int64_t KeyRepository::insert(std::span<const std::uint8_t> envelope, const
 
 void KeyRepository::set_schedule(std::int64_t kid, const KeySchedule& schedule) {
   Statement(db_, "UPDATE keys SET exp = ? WHERE kid = ?").bind(1, schedule.exp).bind(2, kid).run();
-  Statement(db_,
-            "INSERT INTO key_schedule (kid, published_at, active_at, retire_at, retired_early) VALUES (?, ?, ?, ?, ?) "
+  Statement upsert(db_,
+            "INSERT INTO key_schedule (kid, published_at, active_at, retire_at, retired_early, token_lifetime) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (kid) DO UPDATE SET published_at = excluded.published_at, active_at = excluded.active_at, "
-            "retire_at = excluded.retire_at, retired_early = excluded.retired_early")
-      .bind(1, kid)
+            "retire_at = excluded.retire_at, retired_early = excluded.retired_early, "
+            "token_lifetime = excluded.token_lifetime");
+  upsert.bind(1, kid)
       .bind(2, schedule.published_at)
       .bind(3, schedule.active_at)
       .bind(4, schedule.retire_at)
-      .bind(5, std::int64_t{schedule.retired_early ? 1 : 0})
-      .run();
+      .bind(5, std::int64_t{schedule.retired_early ? 1 : 0});
+  if (schedule.token_lifetime) {
+    upsert.bind(6, *schedule.token_lifetime);
+  } else {
+    upsert.bind_null(6);
+  }
+  upsert.run();
 }
 
 void KeyRepository::remove(std::int64_t kid) {

@@ -77,7 +77,17 @@ CREATE TABLE IF NOT EXISTS key_schedule(
     CHECK (published_at <= active_at AND active_at <= retire_at));
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4};
+// Version 5: the longest lifetime a token each key signs may have, so that
+// rescheduling a key after JWKS_TOKEN_LIFETIME was lowered never unpublishes
+// it before its tokens expire. Version 4 kept exp = retire_at + lifetime;
+// keys without a schedule row stay unknown (NULL).
+constexpr const char* kVersion5 = R"sql(
+ALTER TABLE key_schedule ADD COLUMN token_lifetime INTEGER CHECK (token_lifetime >= 0);
+UPDATE key_schedule
+   SET token_lifetime = max(0, (SELECT k.exp FROM keys k WHERE k.kid = key_schedule.kid) - retire_at);
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
@@ -93,8 +103,8 @@ int schema_version(const Database& db) {
 
 // PRAGMA user_version mirrors jwks_schema_version once a database is at this
 // build's version, so the common case costs one header read, not a schema scan.
-constexpr const char* kMarkCurrent = "PRAGMA user_version = 4";
-static_assert(kSchemaVersion == 4, "kMarkCurrent names kSchemaVersion");
+constexpr const char* kMarkCurrent = "PRAGMA user_version = 5";
+static_assert(kSchemaVersion == 5, "kMarkCurrent names kSchemaVersion");
 
 void migrate(Database& db) {
   {

@@ -6,6 +6,8 @@
 
 #include <functional>
 #include <latch>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -102,6 +104,28 @@ struct FakeStore {
     return out;
   }
 };
+
+// A private in-memory store with real keys sealed under a test master key.
+struct RealStore {
+  store::Database db = open_migrated(":memory:");
+  ManualClock clock{kT0};
+  crypto::MasterKey master = test_master();
+  service::SigningKeyFactory factory{master};
+  KeyManager manager(const SchedulePolicy& policy = kPolicy) { return KeyManager(db, clock, factory, policy); }
+  service::TokenService tokens(std::int64_t lifetime = kHour) {
+    return service::TokenService(db, master, clock, lifetime);
+  }
+};
+
+nlohmann::json claims_of(const std::string& token) {
+  auto parts = jose::parse_compact(token);
+  BOOST_REQUIRE(parts.has_value());
+  return nlohmann::json::parse(parts->payload_json);
+}
+
+std::string kid_of(const std::string& token) {
+  return nlohmann::json::parse(jose::parse_compact(token)->header_json)["kid"].get<std::string>();
+}
 
 bool contains(const std::vector<std::int64_t>& v, std::int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
@@ -217,7 +241,7 @@ BOOST_FIXTURE_TEST_CASE(rotate_now_publishes_a_key_that_signs_after_one_lead, Fa
   BOOST_TEST(signer() == second);
 }
 
-BOOST_FIXTURE_TEST_CASE(rotate_now_brings_a_published_successor_forward_only_as_far_as_its_lead, FakeStore) {
+BOOST_FIXTURE_TEST_CASE(rotate_now_never_brings_a_published_successor_forward, FakeStore) {
   KeyManager km = manager();
   km.ensure();
   clock.set(kT0 + kDay - kHour);  // the successor is published on schedule...
@@ -466,12 +490,8 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
   BOOST_TEST(key_count(store::Database(path)) == before + 1);
 }
 
-BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
-  store::Database db = open_migrated(":memory:");
-  ManualClock clock(kT0);
-  crypto::MasterKey master = test_master();
-  service::SigningKeyFactory factory(master);
-  KeyManager(db, clock, factory, kPolicy).ensure();
+BOOST_FIXTURE_TEST_CASE(tokens_verify_and_respect_key_expiry, RealStore) {
+  manager().ensure();
   service::TokenService tokens(db, master, clock, 3600);
 
   auto token = tokens.issue({"alice", "https://issuer.example", "api://test"}, false);
@@ -511,12 +531,8 @@ BOOST_AUTO_TEST_CASE(tokens_verify_and_respect_key_expiry) {
   BOOST_TEST(nlohmann::json::parse(jose::parse_compact(late.value())->payload_json)["exp"] == kT0 + 600);
 }
 
-BOOST_AUTO_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past) {
-  store::Database db = open_migrated(":memory:");
-  ManualClock clock(kT0);
-  crypto::MasterKey master = test_master();
-  service::SigningKeyFactory factory(master);
-  KeyManager(db, clock, factory, kPolicy).ensure();
+BOOST_FIXTURE_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past, RealStore) {
+  manager().ensure();
   auto token = service::TokenService(db, master, clock, 3600).issue({"anonymous", "", ""}, true);
   BOOST_REQUIRE(token.ok());
   auto parts = jose::parse_compact(token.value());
@@ -531,12 +547,8 @@ BOOST_AUTO_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past) {
   for (const auto& k : store::KeyRepository(db).unexpired(kT0)) BOOST_TEST(k.kid != expired->record.kid);
 }
 
-BOOST_AUTO_TEST_CASE(undecryptable_key_is_an_error_not_a_crash) {
-  store::Database db = open_migrated(":memory:");
-  ManualClock clock(kT0);
-  crypto::MasterKey master = test_master();
-  service::SigningKeyFactory factory(master);
-  KeyManager(db, clock, factory, kPolicy).ensure();
+BOOST_FIXTURE_TEST_CASE(undecryptable_key_is_an_error_not_a_crash, RealStore) {
+  manager().ensure();
 
   crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
   auto wrong = service::TokenService(db, other, clock, 3600).issue({"alice", "", ""}, false);
@@ -550,6 +562,82 @@ BOOST_AUTO_TEST_CASE(undecryptable_key_is_an_error_not_a_crash) {
   auto truncated = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false);
   BOOST_REQUIRE(!truncated.ok());
   BOOST_TEST(truncated.error().log_detail.find("truncated") != std::string::npos);
+}
+
+// Restarted with JWKS_TOKEN_LIFETIME lowered from 1 h to 5 min, then rotated
+// early: the old key stays published until the hour-long token it signed
+// expires, and the new process signs five-minute tokens with it meanwhile.
+BOOST_FIXTURE_TEST_CASE(a_lowered_token_lifetime_keeps_keys_published_for_their_tokens, RealStore) {
+  SchedulePolicy before = kPolicy, after = kPolicy;
+  before.publish_lead = after.publish_lead = 10 * 60;
+  after.token_lifetime = 5 * 60;
+  manager(before).ensure();
+  clock.set(kT0 + 100);
+  const std::string old_token = tokens(kHour).issue({"a", "", ""}, false).value();
+  const std::int64_t old_exp = claims_of(old_token)["exp"];
+  BOOST_TEST(old_exp == kT0 + 100 + kHour);
+
+  clock.set(kT0 + 200);
+  KeyManager km = manager(after);
+  km.rotate_now();
+  const std::string fresh = tokens(after.token_lifetime).issue({"a", "", ""}, false, km.keys()).value();
+  BOOST_TEST(kid_of(fresh) == kid_of(old_token));  // the successor waits its lead
+  BOOST_TEST(claims_of(fresh)["exp"] == kT0 + 200 + 5 * 60);
+  for (clock.set(kT0 + 300); clock.now() < old_exp; clock.advance(300)) {
+    km.ensure();
+    bool published = false;
+    for (const auto& k : store::KeyRepository(db).unexpired(clock.now())) published |= k.thumbprint == kid_of(old_token);
+    BOOST_TEST_REQUIRE(published, "the key left the set at +" << clock.now() - kT0 << " before its token expired");
+  }
+}
+
+// Raised from 1 h to 3 h: a process with the longer lifetime caps its tokens
+// at the signing key's lifetime until the key has been raised, so a process
+// with the shorter one can never unpublish the key under them.
+BOOST_FIXTURE_TEST_CASE(a_raised_token_lifetime_takes_effect_once_the_key_is_raised, RealStore) {
+  manager().ensure();
+  const std::int64_t capped = claims_of(tokens(3 * kHour).issue({"a", "", ""}, false).value())["exp"];
+  BOOST_TEST(capped == kT0 + kHour);
+  SchedulePolicy longer = kPolicy;
+  longer.token_lifetime = 3 * kHour;
+  KeyManager km = manager(longer);
+  BOOST_TEST(km.ensure().rescheduled >= 1);
+  const auto keys = km.keys();
+  const store::KeyRecord* signing = service::signing_key(keys, kT0);
+  BOOST_REQUIRE(signing != nullptr);
+  BOOST_TEST(signing->schedule.token_lifetime.value_or(0) == 3 * kHour);
+  BOOST_TEST(signing->exp() == signing->schedule.retire_at + 3 * kHour);
+  BOOST_TEST(claims_of(tokens(3 * kHour).issue({"a", "", ""}, false, keys).value())["exp"] == kT0 + 3 * kHour);
+  BOOST_TEST(km.ensure().rescheduled == 0);  // raised once, not on every request
+}
+
+// `retire KEY --force` just after KEY took over: its predecessor, retired on
+// schedule and still published for its tokens, must not sign again; /auth
+// answers 503 until the new successor may sign.
+BOOST_FIXTURE_TEST_CASE(a_forced_retirement_never_reactivates_the_previous_key, RealStore) {
+  KeyManager km = manager();
+  km.ensure();
+  clock.set(kT0 + kDay - kHour);
+  km.ensure();  // the successor is published
+  clock.set(kT0 + kDay + 60);
+  auto keys = km.keys();
+  const store::KeyRecord* second = service::signing_key(keys, clock.now());
+  BOOST_REQUIRE(second != nullptr);
+  const std::string second_kid = second->thumbprint;
+  BOOST_TEST((km.retire(second_kid, true).outcome == service::RetireResult::Outcome::kRetired));
+  for (std::int64_t t = clock.now(); t < kT0 + kDay + 60 + kHour; t += 300) {
+    clock.set(t);
+    km.ensure();
+    auto refused = tokens().issue({"x", "", ""}, false, km.keys());
+    BOOST_TEST_REQUIRE(!refused.ok(), "a token was signed by " << (refused.ok() ? kid_of(refused.value()) : "")
+                                                                << " at +" << t - kT0);
+    BOOST_TEST((refused.error().code == service::ErrorCode::kUnavailable));
+  }
+  clock.set(kT0 + kDay + 60 + kHour);
+  km.ensure();
+  auto token = tokens().issue({"x", "", ""}, false, km.keys());
+  BOOST_REQUIRE_MESSAGE(token.ok(), (token.ok() ? "" : token.error().log_detail));
+  BOOST_TEST(kid_of(token.value()) != second_kid);
 }
 
 BOOST_AUTO_TEST_CASE(keys_from_before_thumbprint_kids_keep_their_old_kid) {
@@ -599,12 +687,44 @@ BOOST_AUTO_TEST_CASE(keys_from_before_thumbprint_kids_keep_their_old_kid) {
   BOOST_TEST(std::count(kids.begin(), kids.end(), old.thumbprint) == 1);
 }
 
-BOOST_AUTO_TEST_CASE(no_keys_are_added_under_a_different_master_key) {
-  store::Database db = open_migrated(":memory:");
-  ManualClock clock(kT0);
+// A store from before schedules (v3), its key signing with 30 minutes left:
+// the upgrade hands over without a gap, and no key leaves the set while a
+// token it signed is still valid, though the old build recorded no lifetime.
+BOOST_AUTO_TEST_CASE(a_v3_store_hands_over_without_unpublishing_live_tokens) {
   crypto::MasterKey master = test_master();
   service::SigningKeyFactory factory(master);
-  KeyManager(db, clock, factory, kPolicy).ensure();
+  store::Database db(":memory:");
+  store::migrate_to(db, 3);
+  const service::NewKey legacy = factory.create();
+  store::Statement(db, "INSERT INTO keys (key, exp) VALUES (?, ?)").bind_blob(1, legacy.envelope).bind(2, kT0 + 1800).run();
+  store::Statement(db, "INSERT INTO key_public (kid, alg, jwk, created_at, thumbprint) VALUES (1, 'RS256', ?, ?, ?)")
+      .bind(1, legacy.public_jwk)
+      .bind(2, kT0 - kDay + 1800)
+      .bind(3, legacy.thumbprint)
+      .run();
+  store::migrate(db);
+  ManualClock clock(kT0);
+  KeyManager km(db, clock, factory, kPolicy);
+  service::TokenService tokens(db, master, clock, kHour);
+  std::map<std::string, std::int64_t> last_exp;  // kid -> the latest exp it signed
+  for (; clock.now() < kT0 + 3 * kHour; clock.advance(60)) {
+    km.ensure();  // as each request does
+    auto token = tokens.issue({"u", "", ""}, false, km.keys());
+    BOOST_TEST_REQUIRE(token.ok(), "no token at +" << clock.now() - kT0 << ": " << (token.ok() ? "" : token.error().log_detail));
+    std::int64_t& latest = last_exp[kid_of(token.value())];
+    latest = std::max(latest, claims_of(token.value())["exp"].get<std::int64_t>());
+    std::set<std::string> published;
+    for (const auto& k : store::KeyRepository(db).unexpired(clock.now())) published.insert(k.thumbprint);
+    for (const auto& [kid, exp] : last_exp) {
+      BOOST_TEST_REQUIRE((exp <= clock.now() || published.count(kid) == 1),
+                         "key " << kid << " unpublished at +" << clock.now() - kT0 << " with a token until +" << exp - kT0);
+    }
+  }
+  BOOST_TEST(last_exp.size() == 2u);  // the legacy key, then its successor
+}
+
+BOOST_FIXTURE_TEST_CASE(no_keys_are_added_under_a_different_master_key, RealStore) {
+  manager().ensure();
   const auto before = store::KeyRepository(db).all().size();
 
   crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");

@@ -39,7 +39,7 @@ KeyRecord record(std::int64_t kid, KeySchedule s, std::string alg = "EdDSA") {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(states_follow_the_times) {
-  const KeySchedule s{100, 200, 300, 400, false};
+  const KeySchedule s{100, 200, 300, 400, false, 100};
   BOOST_TEST((service::key_state(s, 150) == KeyState::kPublished));
   BOOST_TEST((service::key_state(s, 200) == KeyState::kActive));
   BOOST_TEST((service::key_state(s, 299) == KeyState::kActive));
@@ -60,8 +60,8 @@ BOOST_AUTO_TEST_CASE(plans_for_an_empty_store_a_key_that_signs_at_once) {
 }
 
 BOOST_AUTO_TEST_CASE(nothing_is_due_while_a_successor_waits) {
-  const std::vector<KeyRecord> keys{record(1, {0, 0, kT0 + kHour, kT0 + 2 * kHour}),
-                                    record(2, {kT0, kT0 + kHour, kT0 + kHour + kDay, kT0 + 2 * kHour + kDay})};
+  const std::vector<KeyRecord> keys{record(1, {0, 0, kT0 + kHour, kT0 + 2 * kHour, false, kHour}),
+                                    record(2, {kT0, kT0 + kHour, kT0 + kHour + kDay, kT0 + 2 * kHour + kDay, false, kHour})};
   BOOST_TEST(service::plan_rotation(keys, kT0 + 1, kPolicy).empty());
   BOOST_TEST(service::signing_key(keys, kT0 + 1)->kid == 1);
   BOOST_TEST(service::signing_key(keys, kT0 + kHour)->kid == 2);
@@ -73,6 +73,99 @@ BOOST_AUTO_TEST_CASE(jwks_max_age_is_half_the_lead_and_at_most_a_day) {
   BOOST_TEST(service::jwks_max_age(kHour) == 1800);
   BOOST_TEST(service::jwks_max_age(12 * kHour) == 6 * kHour);
   BOOST_TEST(service::jwks_max_age(7 * kDay) == kDay);
+}
+
+// JWKS_TOKEN_LIFETIME lowered from 1 h to 5 min between runs: the signing
+// key may have signed hour-long tokens until now, so it stays published for
+// an hour after it stops signing, not five minutes.
+BOOST_AUTO_TEST_CASE(a_lowered_token_lifetime_never_unpublishes_a_key_before_its_tokens) {
+  service::SchedulePolicy shorter = kPolicy;
+  shorter.token_lifetime = 5 * kMinute;
+  const std::vector<KeyRecord> keys{record(1, {kT0, kT0, kT0 + kDay, kT0 + kDay + kHour, false, kHour})};
+  const std::int64_t now = kT0 + kDay - kHour;  // the rotation is due
+  const std::int64_t last_token_exp = now + kHour;  // signed just before, under the old lifetime
+  const auto plan = service::plan_rotation(keys, now, shorter);
+  BOOST_REQUIRE(plan.create.has_value());
+  BOOST_TEST(plan.create->token_lifetime.value_or(-1) == 5 * kMinute);  // new keys take the new lifetime
+  BOOST_TEST(plan.create->exp == plan.create->retire_at + 5 * kMinute);
+  BOOST_REQUIRE(plan.changes.size() == 1u);
+  const KeySchedule& old = plan.changes[0].schedule;
+  BOOST_TEST(old.token_lifetime.value_or(-1) == kHour);  // a key's lifetime never shrinks
+  BOOST_TEST(old.exp == old.retire_at + kHour);
+  BOOST_TEST(old.exp >= last_token_exp);
+
+  // Cut short by `rotate --now` as well.
+  const auto early = service::plan_rotation(keys, kT0 + 600, shorter, true);
+  BOOST_REQUIRE(early.changes.size() == 1u);
+  BOOST_TEST(early.changes[0].schedule.retire_at == kT0 + 600 + kHour);
+  BOOST_TEST(early.changes[0].schedule.exp == kT0 + 600 + 2 * kHour);
+
+  // A key from before lifetimes were recorded: its tokens may live until its exp.
+  const std::vector<KeyRecord> legacy{record(1, {kT0, kT0, kT0 + kDay, kT0 + kDay + kHour, false, std::nullopt})};
+  const auto cut = service::plan_rotation(legacy, kT0 + 600, shorter, true);
+  BOOST_REQUIRE(cut.changes.size() == 1u);
+  BOOST_TEST(cut.changes[0].schedule.exp >= kT0 + kDay + kHour);
+  BOOST_TEST(cut.changes[0].schedule.token_lifetime.has_value());
+}
+
+// JWKS_TOKEN_LIFETIME raised: keys that may still sign take the longer
+// lifetime (tokens are capped at it) and stay published for it; a retired
+// key signs no more and is left alone.
+BOOST_AUTO_TEST_CASE(a_raised_token_lifetime_reaches_the_keys_that_may_still_sign) {
+  service::SchedulePolicy longer = kPolicy;
+  longer.token_lifetime = 3 * kHour;
+  const std::vector<KeyRecord> keys{
+      record(1, {kT0 - kDay, kT0 - kDay, kT0, kT0 + kHour, false, kHour}),                          // retired
+      record(2, {kT0 - kHour, kT0, kT0 + kDay, kT0 + kDay + kHour, false, kHour}),                  // active
+      record(3, {kT0 + 600, kT0 + kDay, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour})};    // published
+  const auto plan = service::plan_rotation(keys, kT0 + 700, longer);
+  BOOST_TEST(!plan.create.has_value());
+  BOOST_REQUIRE(plan.changes.size() == 2u);
+  for (const auto& c : plan.changes) {
+    BOOST_TEST(c.kid != 1);
+    BOOST_TEST(c.schedule.token_lifetime.value_or(-1) == 3 * kHour);
+    BOOST_TEST(c.schedule.exp == c.schedule.retire_at + 3 * kHour);
+  }
+  // Applied, the plan is done: nothing is due on the next request.
+  std::vector<KeyRecord> applied = keys;
+  for (const auto& c : plan.changes) applied[static_cast<std::size_t>(c.kid - 1)].schedule = c.schedule;
+  BOOST_TEST(service::plan_rotation(applied, kT0 + 701, longer).empty());
+  BOOST_TEST(service::plan_rotation(applied, kT0 + 701, kPolicy).empty());  // and a lower one changes nothing
+}
+
+// JWKS_PUBLISH_LEAD lowered from 2 h to 10 min while a successor waits: sets
+// fetched just before it was published may be cached for the old max-age
+// (1 h), so it signs when scheduled, whether asked to rotate or to retire.
+BOOST_AUTO_TEST_CASE(a_lowered_lead_never_brings_a_published_successor_forward) {
+  const std::int64_t published = kT0 + kDay - 2 * kHour;
+  const std::vector<KeyRecord> keys{
+      record(1, {kT0, kT0, kT0 + kDay, kT0 + kDay + kHour, false, kHour}),
+      record(2, {published, kT0 + kDay, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour})};
+  service::SchedulePolicy shorter = kPolicy;
+  shorter.publish_lead = 10 * kMinute;
+  BOOST_TEST(service::plan_rotation(keys, published + 15 * kMinute, shorter, true).empty());
+  const auto retire = service::plan_retire(keys, keys[0], published + 15 * kMinute, shorter, false);
+  BOOST_TEST((retire.outcome == service::RetirePlan::Outcome::kRetired));
+  BOOST_TEST(retire.retires_at == kT0 + kDay);
+  for (const auto& c : retire.changes) BOOST_TEST(c.kid == 1);
+}
+
+// The signing key retired with --force right after it took over: the key
+// before it, retired on schedule and still published for its tokens, must
+// not sign again. Nothing signs until a new key has waited its lead.
+BOOST_AUTO_TEST_CASE(a_forced_retirement_never_hands_back_to_the_key_before) {
+  const std::int64_t now = kT0 + kDay + kMinute;
+  std::vector<KeyRecord> keys{
+      record(1, {kT0, kT0, kT0 + kDay, kT0 + kDay + kHour, false, kHour}),
+      record(2, {kT0 + kDay - kHour, kT0 + kDay, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour})};
+  const auto retire = service::plan_retire(keys, keys[1], now, kPolicy, true);
+  BOOST_REQUIRE((retire.outcome == service::RetirePlan::Outcome::kRetired));
+  for (const auto& c : retire.changes) keys[static_cast<std::size_t>(c.kid - 1)].schedule = c.schedule;
+  BOOST_TEST(service::signing_key(keys, now) == nullptr);
+  const auto plan = service::plan_rotation(keys, now, kPolicy);
+  BOOST_REQUIRE(plan.create.has_value());
+  BOOST_TEST(plan.create->active_at == now + kHour);
+  BOOST_TEST(plan.changes.empty());  // key 1 is not extended, key 2 not brought back
 }
 
 // A week of rotations with an injected clock, through the real store, keys

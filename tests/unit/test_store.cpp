@@ -57,7 +57,7 @@ std::vector<Column> columns(const Database& db, const std::string& table) {
 
 // A key that signs from `from` to `retire` and leaves the key set at `exp`.
 KeySchedule times(std::int64_t exp, std::int64_t from = 0, std::int64_t retire = -1) {
-  return KeySchedule{from, from, retire < 0 ? exp : retire, exp, false};
+  return KeySchedule{from, from, retire < 0 ? exp : retire, exp, false, std::nullopt};
 }
 
 std::int64_t count(const Database& db, const std::string& table) {
@@ -121,7 +121,7 @@ BOOST_AUTO_TEST_CASE(newer_schema_is_refused) {
   migrate(db);
   // What a newer build leaves: its version row and its user_version mark.
   Statement(db, "INSERT INTO jwks_schema_version (version) VALUES (?)").bind(1, std::int64_t{kSchemaVersion + 1}).run();
-  db.exec("PRAGMA user_version = 5");
+  db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion + 1)).c_str());
   BOOST_CHECK_THROW(migrate(db), std::runtime_error);
 }
 
@@ -141,6 +141,26 @@ BOOST_AUTO_TEST_CASE(user_version_marks_the_current_schema) {
   migrate(db);
   BOOST_TEST(user_version(db) == kSchemaVersion);
   BOOST_TEST(schema_version(db) == kSchemaVersion);
+}
+
+// Version 5 records each scheduled key's token lifetime; version 4 kept
+// exp = retire_at + lifetime, so that is what the upgrade fills in. Keys with
+// no schedule row (from before v4) stay unknown.
+BOOST_AUTO_TEST_CASE(v5_fills_in_token_lifetimes_from_v4_schedules) {
+  Database db(":memory:");
+  migrate_to(db, 4);
+  const std::vector<std::uint8_t> env{1, 2, 3};
+  for (std::int64_t exp : {9000, 5000}) Statement(db, "INSERT INTO keys (key, exp) VALUES (?, ?)").bind_blob(1, env).bind(2, exp).run();
+  for (std::int64_t kid : {1, 2}) {
+    Statement(db, "INSERT INTO key_public (kid, alg, jwk, created_at) VALUES (?, 'RS256', '{}', 0)").bind(1, kid).run();
+  }
+  Statement(db, "INSERT INTO key_schedule (kid, published_at, active_at, retire_at) VALUES (1, 0, 100, 5400)").run();
+  migrate(db);
+  const auto keys = KeyRepository(db).all();
+  BOOST_REQUIRE(keys.size() == 2u);
+  BOOST_TEST(keys[0].schedule.token_lifetime.value_or(-1) == 3600);
+  BOOST_TEST(!keys[1].schedule.token_lifetime.has_value());
+  BOOST_CHECK_THROW(db.exec("UPDATE key_schedule SET token_lifetime = -1"), SqliteError);
 }
 
 BOOST_AUTO_TEST_CASE(file_database_uses_wal_and_is_private) {
@@ -219,15 +239,16 @@ BOOST_DATA_TEST_CASE(key_repository_queries, data::make(kBackends), kind) {
   // A new schedule moves keys.exp (the contract's column) with it.
   {
     Transaction tx(db, TransactionMode::kImmediate);
-    repo.set_schedule(a, KeySchedule{0, 10, 20, 7000, true});
+    repo.set_schedule(a, KeySchedule{0, 10, 20, 7000, true, 6980});
     tx.commit();
   }
   Statement exp(db, "SELECT exp FROM keys WHERE kid = ?");
   exp.bind(1, a).step();
   BOOST_TEST(exp.column_int64(0) == 7000);
   BOOST_TEST(repo.all().at(0).schedule.retired_early);
+  BOOST_TEST(repo.all().at(0).schedule.token_lifetime.value_or(-1) == 6980);
   // A schedule that ends before it starts is refused by the table itself.
-  BOOST_CHECK_THROW(repo.set_schedule(a, KeySchedule{0, 30, 20, 7000, false}), SqliteError);
+  BOOST_CHECK_THROW(repo.set_schedule(a, KeySchedule{0, 30, 20, 7000, false, 6980}), SqliteError);
 
   // remove deletes every row about the key.
   {

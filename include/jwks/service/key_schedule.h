@@ -12,8 +12,11 @@
 //   - a key is in the JWKS for at least the pre-publication lead before it
 //     signs (active_at >= published_at + lead), except the first key of a
 //     store with nothing published, which no client can have cached;
-//   - exp = retire_at + token lifetime, and a token's exp is at most its key's
-//     exp, so every token expires while its key is still published;
+//   - exp = retire_at + the key's token lifetime, and a token's exp is at most
+//     its key's exp and at most its iat + that lifetime, so every token
+//     expires while its key is still published. A key's lifetime only grows:
+//     lowering JWKS_TOKEN_LIFETIME shortens new tokens at once but never the
+//     publication of a key that may have signed longer-lived ones;
 //   - signing periods follow one another without a gap: a successor is
 //     scheduled one lead before its predecessor retires, and if nobody asked
 //     in time the predecessor keeps signing until the successor may take over.
@@ -65,9 +68,11 @@ struct RotationPlan {
 // What the schedule needs at `now`: a successor when the signing key's
 // period ends within one lead (or at once when `now_requested`, or when the
 // signing key's algorithm is no longer the configured one), a first key when
-// nothing is published, nothing when a successor is already scheduled (with
-// `now_requested`, that successor is brought forward as far as its lead
-// allows).
+// nothing is published, nothing when a successor is already scheduled (it
+// signs at its scheduled time, later if the lead was raised, never earlier:
+// not even `now_requested` or a lowered lead brings it forward, as clients may
+// cache the sets that lacked it for the max-age advertised before). Keys that
+// may still sign get a raised token lifetime.
 RotationPlan plan_rotation(std::span<const store::KeyRecord> keys, std::int64_t now, const SchedulePolicy& policy,
                            bool now_requested = false);
 
@@ -92,11 +97,11 @@ struct RetirePlan {
 };
 
 // Retires `key` early. A key that never signed leaves the JWKS at once. The
-// signing key hands over to its published successor as soon as that has been
-// published for the lead (which may be now), or with `force` stops signing
+// signing key hands over to its published successor when that is scheduled
+// to sign (later if the lead was raised), or with `force` stops signing
 // now whatever the successor (POST /auth then answers 503 until one may
-// sign). A retired key stays published until the tokens it signed expire,
-// and is never extended again.
+// sign, even if older keys are still published). A retired key stays
+// published until the tokens it signed expire, and is never extended again.
 RetirePlan plan_retire(std::span<const store::KeyRecord> keys, const store::KeyRecord& key, std::int64_t now,
                        const SchedulePolicy& policy, bool force);
 

@@ -22,6 +22,10 @@ struct KeySchedule {
   std::int64_t retire_at = 0;     // signs no more from here
   std::int64_t exp = 0;           // keys.exp: out of the JWKS from here
   bool retired_early = false;     // retired by an operator: never signs again
+  // The longest lifetime a token this key signs may have: tokens are capped
+  // at it, and its exp is never brought below retire_at + token_lifetime. It
+  // only grows. Unknown for keys made before schema v5 (none until rescheduled).
+  std::optional<std::int64_t> token_lifetime;
 };
 
 struct KeyRecord {
