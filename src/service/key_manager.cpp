@@ -14,6 +14,13 @@ namespace jwks::service {
 
 void KeyManager::fill_thumbprints() {
   store::KeyRepository repo(db_);
+  // A key whose JWK yields no thumbprint keeps its row-id kid; it must not
+  // cost every request the write lock.
+  const auto computable = [](const store::KeyRecord& r) {
+    return jose::jwk_thumbprint(nlohmann::json::parse(r.public_jwk, nullptr, false)).has_value();
+  };
+  const std::vector<store::KeyRecord> missing = repo.without_thumbprint();
+  if (std::none_of(missing.begin(), missing.end(), computable)) return;
   store::Transaction tx(db_, store::TransactionMode::kImmediate);
   for (const store::KeyRecord& r : repo.without_thumbprint()) {
     auto tp = jose::jwk_thumbprint(nlohmann::json::parse(r.public_jwk, nullptr, false));

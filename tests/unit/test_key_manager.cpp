@@ -28,6 +28,7 @@
 #include "jwks/store/key_repository.h"
 #include "jwks/store/schema.h"
 #include "jwks/store/statement.h"
+#include "jwks/store/transaction.h"
 #include "temp_dir.h"
 
 using namespace jwks;
@@ -721,6 +722,31 @@ BOOST_AUTO_TEST_CASE(a_v3_store_hands_over_without_unpublishing_live_tokens) {
     }
   }
   BOOST_TEST(last_exp.size() == 2u);  // the legacy key, then its successor
+}
+
+// A key whose JWK yields no thumbprint keeps its row id as kid; requests
+// that find nothing due must not take the write lock trying again.
+BOOST_AUTO_TEST_CASE(a_key_without_a_computable_thumbprint_costs_no_write_lock) {
+  test::TempDir dir;
+  const std::string path = dir.file("legacy.db");
+  {
+    store::Database db = open_migrated(path);
+    store::Statement(db, "INSERT INTO keys (key, exp) VALUES (x'01', ?)").bind(1, kT0 + 7 * kDay).run();
+    store::Statement(db, "INSERT INTO key_public (kid, alg, jwk, created_at) VALUES (1, 'RS256', '{\"kty\":\"RSA\"}', ?)")
+        .bind(1, kT0)
+        .run();
+  }
+  store::Database writer(path);
+  store::Transaction held(writer, store::TransactionMode::kImmediate);  // another process writing
+  store::Database db(path, store::DatabaseOptions{50, false});
+  ManualClock clock(kT0);
+  FakeFactory factory;
+  SchedulePolicy policy = kPolicy;
+  policy.keep_expired = false;
+  KeyManager km(db, clock, factory, policy);
+  BOOST_CHECK_NO_THROW(km.ensure());
+  BOOST_TEST(km.keys().size() == 1u);
+  BOOST_TEST(km.keys()[0].thumbprint.empty());
 }
 
 BOOST_FIXTURE_TEST_CASE(no_keys_are_added_under_a_different_master_key, RealStore) {
