@@ -29,15 +29,17 @@ const KeyRecord* earliest_pending(std::span<const KeyRecord> keys, std::int64_t 
 }
 
 // The key whose signing period is the latest to have begun, even if it has
-// ended with no successor yet (then it may be extended). None if that key was
-// retired by an operator: it is never extended, and the keys before it
-// handed over long ago and must not sign again.
+// ended with no successor yet (then it may be extended). None if an operator
+// retired that key and it has stopped signing: it is never extended, and the
+// keys before it handed over long ago and must not sign again.
 const KeyRecord* current_key(std::span<const KeyRecord> keys, std::int64_t now) {
   const KeyRecord* best = nullptr;
   for (const KeyRecord& k : keys) {
     if (live(k, now) && k.schedule.active_at <= now && (best == nullptr || activates_later(k, *best))) best = &k;
   }
-  return best != nullptr && best->schedule.retired_early ? nullptr : best;
+  // A key retired early but still handing over (not forced) may be extended
+  // until its successor may sign; one that stopped signing never is.
+  return best != nullptr && best->schedule.retired_early && best->schedule.retire_at <= now ? nullptr : best;
 }
 
 KeySchedule signing_from(std::int64_t published_at, std::int64_t active_at, std::int64_t token_lifetime,
@@ -103,7 +105,7 @@ RotationPlan plan_next_key(std::span<const KeyRecord> keys, std::int64_t now, co
     if (at != next->schedule.active_at) {
       plan.changes.push_back(
           {next->kid, signing_from(next->schedule.published_at, at, lifetime_bound(*next, now, policy), policy)});
-      if (current) plan.changes.push_back(stop_signing_at(*current, at, now, policy));
+      if (current) plan.changes.push_back(stop_signing_at(*current, at, now, policy, current->schedule.retired_early));
     }
     return plan;
   }
@@ -116,7 +118,7 @@ RotationPlan plan_next_key(std::span<const KeyRecord> keys, std::int64_t now, co
     const std::int64_t at = now_requested || wrong_alg ? now + policy.publish_lead
                                                        : std::max(current->schedule.retire_at, now + policy.publish_lead);
     plan.create = signing_from(now, at, policy.token_lifetime, policy);
-    plan.changes.push_back(stop_signing_at(*current, at, now, policy));
+    plan.changes.push_back(stop_signing_at(*current, at, now, policy, current->schedule.retired_early));
     return plan;
   }
   // No key signs or will sign. With nothing published at all, no client can
@@ -227,6 +229,21 @@ RetirePlan plan_retire(std::span<const KeyRecord> keys, const KeyRecord& key, st
     if (!force) plan.retires_at = ready;
   }
   plan.changes.push_back(stop_signing_at(key, plan.retires_at, now, policy, true));
+  if (force) {
+    // Every older key still published handed over long ago (or overlaps, as
+    // keys from before schedules do): none may sign again, not even once
+    // this key has expired.
+    for (const KeyRecord& k : keys) {
+      if (k.kid == key.kid || !live(k, now) || k.schedule.active_at > now || k.schedule.retired_early) continue;
+      if (k.schedule.retire_at > now) {
+        plan.changes.push_back(stop_signing_at(k, now, now, policy, true));
+      } else {
+        KeySchedule s = k.schedule;
+        s.retired_early = true;
+        plan.changes.push_back({k.kid, s});
+      }
+    }
+  }
   return plan;
 }
 

@@ -79,12 +79,11 @@ CREATE TABLE IF NOT EXISTS key_schedule(
 
 // Version 5: the longest lifetime a token each key signs may have, so that
 // rescheduling a key after JWKS_TOKEN_LIFETIME was lowered never unpublishes
-// it before its tokens expire. Version 4 kept exp = retire_at + lifetime;
-// keys without a schedule row stay unknown (NULL).
+// it before its tokens expire. Keys from before stay unknown (NULL): v4 only
+// capped tokens at keys.exp, so a process with a longer setting may have
+// signed longer tokens than exp - retire_at; they are bounded by exp - now.
 constexpr const char* kVersion5 = R"sql(
 ALTER TABLE key_schedule ADD COLUMN token_lifetime INTEGER CHECK (token_lifetime >= 0);
-UPDATE key_schedule
-   SET token_lifetime = max(0, (SELECT k.exp FROM keys k WHERE k.kid = key_schedule.kid) - retire_at);
 )sql";
 
 constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};

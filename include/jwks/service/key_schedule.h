@@ -100,8 +100,9 @@ struct RetirePlan {
 // signing key hands over to its published successor when that is scheduled
 // to sign (later if the lead was raised), or with `force` stops signing
 // now whatever the successor (POST /auth then answers 503 until one may
-// sign, even if older keys are still published). A retired key stays
-// published until the tokens it signed expire, and is never extended again.
+// sign; no older key signs again either). A retired key stays published
+// until the tokens it signed expire; one handing over to a successor is
+// extended only if that successor's start moves later (a raised lead).
 RetirePlan plan_retire(std::span<const store::KeyRecord> keys, const store::KeyRecord& key, std::int64_t now,
                        const SchedulePolicy& policy, bool force);
 
