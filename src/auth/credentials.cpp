@@ -1,5 +1,7 @@
 #include "jwks/auth/credentials.h"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "jwks/crypto/secure_bytes.h"
@@ -42,6 +44,7 @@ Parsed from_json(std::string_view body) {
   nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return fail(CredentialError{CredentialErrorCode::kMalformedBody, "body is not valid JSON"});
   if (!doc.is_object()) return fail(invalid("JSON body must be an object"));
+  if (has_duplicate_member(body)) return fail(invalid("JSON body names a member more than once"));
   Credentials c{CredentialSource::kJson, std::nullopt, std::nullopt};
   for (const char* name : {"username", "password"}) {
     auto it = doc.find(name);
@@ -99,6 +102,21 @@ std::optional<CredentialError> validate_username(std::string_view u) {
   if (!util::is_valid_utf8(u)) return invalid("username is not valid UTF-8");
   if (has_control_chars(u)) return invalid("username contains control characters");
   return std::nullopt;
+}
+
+bool has_duplicate_member(std::string_view json_text) {
+  std::set<std::string> seen;
+  bool duplicate = false;
+  // Depth 1 is the top-level object's own members. Returning false discards
+  // what the callback saw, so nothing is kept but the names.
+  auto on_event = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && !seen.insert(parsed.get<std::string>()).second)
+      duplicate = true;
+    return false;
+  };
+  const nlohmann::json nothing = nlohmann::json::parse(json_text, on_event, /*allow_exceptions=*/false);
+  (void)nothing;
+  return duplicate;
 }
 
 std::string media_type(std::string_view content_type) {

@@ -37,6 +37,7 @@ util::Result<Registration, CredentialError> parse_registration(std::string_view 
   if (doc.is_discarded())
     return util::fail(CredentialError{CredentialErrorCode::kMalformedBody, "body is not valid JSON"});
   if (!doc.is_object()) return util::fail(invalid("JSON body must be an object"));
+  if (has_duplicate_member(body)) return util::fail(invalid("JSON body names a member more than once"));
   Registration r;
   for (const char* name : {"username", "email"}) {
     auto it = doc.find(name);

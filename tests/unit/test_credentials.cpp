@@ -111,3 +111,17 @@ BOOST_AUTO_TEST_CASE(utf8_validation) {
   BOOST_TEST(!is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
   BOOST_TEST(!is_valid_utf8("\xe2\x82"));          // truncated
 }
+
+BOOST_AUTO_TEST_CASE(json_members_named_twice_are_refused) {
+  // Which of two passwords a parser keeps is the parser's choice: neither counts.
+  BOOST_TEST((error_of(kJson, R"({"username":"alice","password":"wrong","password":"right"})") ==
+              CredentialErrorCode::kInvalidField));
+  BOOST_TEST((error_of(kJson, R"({"username":"a","username":"b"})") == CredentialErrorCode::kInvalidField));
+  BOOST_TEST((error_of(kJson, R"({"x":1,"username":"a","x":2})") == CredentialErrorCode::kInvalidField));
+  // The same name in different (nested) objects is fine.
+  BOOST_TEST(parse_credentials(kJson, R"({"username":"a","x":{"username":"b"},"y":[{"x":1},{"x":2}]})", std::nullopt).ok());
+  BOOST_TEST(has_duplicate_member(R"({"a":1,"b":{"a":2},"a":3})"));
+  BOOST_TEST(!has_duplicate_member(R"({"a":1,"b":{"a":2,"a":3}})"));
+  BOOST_TEST(!has_duplicate_member(R"([{"a":1,"a":2}])"));
+  BOOST_TEST(!has_duplicate_member("{not json"));
+}

@@ -44,6 +44,12 @@ util::Result<Credentials, CredentialError> parse_credentials(std::string_view co
 // Returns the error, or nullopt when it is acceptable.
 std::optional<CredentialError> validate_username(std::string_view username);
 
+// True if the top-level object of the JSON text names a member more than
+// once ({"password":"a","password":"b"}). Which of the two a parser keeps is
+// up to the parser, so a request like that is refused (400), as a form that
+// repeats a field is. False for text that is not a JSON object.
+bool has_duplicate_member(std::string_view json_text);
+
 // Lower-cased media type without parameters: "Application/JSON; charset=x" -> "application/json".
 std::string media_type(std::string_view content_type);
 
