@@ -71,30 +71,32 @@ Response Router::handle(const Request& request) const {
   const Route* route = nullptr;
   for (const Route& r : kRoutes)
     if (r.path == request.path) route = &r;
-  if (route == nullptr) return error_response(404, "not_found", "no such endpoint");
-
   const bool is_get = request.method == "GET" || request.method == "HEAD";
-  if (route->get ? !is_get : request.method != "POST") {
-    Response r = error_response(405, "method_not_allowed",
-                                "use " + std::string(route->allow) + " on " + std::string(route->path));
-    r.set_header("Allow", std::string(route->allow));
-    return r;
-  }
-  if (request.body_too_large) return error_response(413, "payload_too_large", "request body is too large");
 
+  // Every answer, errors included, goes through the HEAD handling below.
   Response response;
-  try {
-    if (route->path == "/") response = root();
-    else if (route->path == "/.well-known/jwks.json") response = jwks(request);
-    else if (route->path == "/.well-known/openid-configuration") response = discovery(request);
-    else if (route->path == "/healthz") response = json_response(200, R"({"status":"ok"})");
-    else if (route->path == "/readyz") response = readiness(request);
-    else if (route->path == "/auth") response = auth(request);
-    else response = register_user(request);
-  } catch (const std::exception& e) {
-    // The services report failures as values; this is a last line of defence.
-    util::log_error(std::string("unhandled exception: ") + e.what());
-    response = error_response(500, "server_error", "internal server error");
+  if (route == nullptr) {
+    response = error_response(404, "not_found", "no such endpoint");
+  } else if (route->get ? !is_get : request.method != "POST") {
+    response = error_response(405, "method_not_allowed",
+                              "use " + std::string(route->allow) + " on " + std::string(route->path));
+    response.set_header("Allow", std::string(route->allow));
+  } else if (request.body_too_large) {
+    response = error_response(413, "payload_too_large", "request body is too large");
+  } else {
+    try {
+      if (route->path == "/") response = root();
+      else if (route->path == "/.well-known/jwks.json") response = jwks(request);
+      else if (route->path == "/.well-known/openid-configuration") response = discovery(request);
+      else if (route->path == "/healthz") response = json_response(200, R"({"status":"ok"})");
+      else if (route->path == "/readyz") response = readiness(request);
+      else if (route->path == "/auth") response = auth(request);
+      else response = register_user(request);
+    } catch (const std::exception& e) {
+      // The services report failures as values; this is a last line of defence.
+      util::log_error(std::string("unhandled exception: ") + e.what());
+      response = error_response(500, "server_error", "internal server error");
+    }
   }
   if (request.method == "HEAD") {
     response.set_header("Content-Length", std::to_string(response.body.size()));

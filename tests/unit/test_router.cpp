@@ -97,6 +97,20 @@ BOOST_AUTO_TEST_CASE(jwks_get_and_head) {
   BOOST_TEST(head.header("Content-Length").value_or("") == std::to_string(get.body.size()));
 }
 
+// Found by the router fuzz target: error answers to HEAD had a body.
+BOOST_AUTO_TEST_CASE(head_error_answers_have_no_body) {
+  FakeApi api;
+  http::Router router(api);
+  for (const char* path : {"/no-such-path", "/auth"}) {
+    Response get = router.handle(request("GET", path));
+    Response head = router.handle(request("HEAD", path));
+    BOOST_TEST(head.status == get.status);
+    BOOST_TEST(head.status >= 400);
+    BOOST_TEST(head.body.empty());
+    BOOST_TEST(head.header("Content-Length").value_or("") == std::to_string(get.body.size()));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(auth_issues_a_token) {
   FakeApi api;
   http::Router router(api);
