@@ -30,6 +30,10 @@ void install_signal_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGUSR1, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that went away must not kill the process
+  // A file size limit (ulimit -f) reached mid-write: the write fails with
+  // EFBIG, SQLite rolls back and the request gets a 503, instead of the
+  // process dying with a half-answered request.
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 std::size_t params_count(FCGX_ParamArray envp) {
