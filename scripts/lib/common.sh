@@ -8,6 +8,9 @@ JWKS_BUILD_PACKAGES=(g++ cmake make pkg-config libfcgi-dev libfcgi-bin libssl-de
                      libargon2-dev lighttpd apache2 libapache2-mod-fcgid spawn-fcgi curl)
 # What the tests need on top.
 JWKS_TEST_PACKAGES=(libboost-test-dev libcurl4-openssl-dev python3 python3-jwt python3-cryptography sqlite3)
+# What scripts/fuzz needs on top of building: clang, and libFuzzer with the
+# sanitizer runtimes, which clang-14 only recommends (libclang-rt-14-dev).
+JWKS_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 jwks_log() { printf '==> %s\n' "$*" >&2; }
 

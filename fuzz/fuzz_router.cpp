@@ -1,0 +1,140 @@
+// The router end to end, from FastCGI parameters to a response, against a
+// fake of the use cases (service::Api): no database, no key, no Argon2, so an
+// execution stays in the microseconds. Covers routing, method and size
+// checks, query strings (?expired=), credential and registration parsing,
+// client addresses, error mapping and HEAD.
+//
+// Input: see fcgi_input.h. Two parameters steer the fake and are ignored by
+// request_from_params: FUZZ_FAIL=<digit> makes every use case fail with that
+// service::ErrorCode (0..5), FUZZ_TOO_LARGE=1 marks the body too large.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+#include "fcgi_input.h"
+#include "fuzz_check.h"
+#include "jwks/http/router.h"
+#include "jwks/util/form.h"
+
+using namespace jwks;
+
+namespace {
+
+const std::vector<std::string> kTrustedProxies{"127.0.0.1"};
+
+// Checks what the router hands to the use cases and answers as told.
+class CheckingApi final : public service::Api {
+ public:
+  std::optional<service::ServiceError> fail_with;
+  std::optional<service::TokenRequest> token_request;
+  std::optional<service::RegisterRequest> register_request;
+
+  util::Result<service::JwksDocument, service::ServiceError> jwks() override {
+    if (fail_with) return util::fail(*fail_with);
+    return service::JwksDocument{R"({"keys":[]})", "\"etag\"", 1800};
+  }
+  util::Result<std::string, service::ServiceError> issue_token(const service::TokenRequest& r) override {
+    token_request = r;
+    if (fail_with) return util::fail(*fail_with);
+    return std::string("h.p.s");
+  }
+  util::Result<std::string, service::ServiceError> register_user(const service::RegisterRequest& r) override {
+    register_request = r;
+    if (fail_with) return util::fail(*fail_with);
+    return std::string("0b7e8a2c-1f4d-4c3b-9a6e-2d5f8c9b1a70");
+  }
+  util::Result<std::string, service::ServiceError> discovery(const std::string& base_url) override {
+    FUZZ_CHECK(base_url.starts_with("http://") || base_url.starts_with("https://"));
+    if (fail_with) return util::fail(*fail_with);
+    return nlohmann::json{{"issuer", base_url}}.dump();
+  }
+  util::Result<std::string, service::ServiceError> readiness() override {
+    if (fail_with) return util::fail(*fail_with);
+    return std::string(R"({"status":"ready"})");
+  }
+  bool expired_tokens_allowed() const override { return true; }
+};
+
+// ?expired= as README documents it: the last "expired" field decides; true,
+// 1, yes or a bare name turn it on, false, 0 or no off, anything else (or a
+// query that does not parse) is a 400.
+std::optional<bool> expected_expired(std::string_view query) {
+  auto fields = util::parse_form(query);
+  if (!fields) return std::nullopt;
+  bool on = false;
+  for (const auto& [name, value] : *fields) {
+    if (name != "expired") continue;
+    static const char* const kOn[] = {"", "true", "1", "yes"};
+    static const char* const kOff[] = {"false", "0", "no"};
+    if (std::find(std::begin(kOn), std::end(kOn), value) != std::end(kOn)) on = true;
+    else if (std::find(std::begin(kOff), std::end(kOff), value) != std::end(kOff)) on = false;
+    else return std::nullopt;
+  }
+  return on;
+}
+
+bool known_path(std::string_view p) {
+  for (std::string_view k : {"/", "/.well-known/jwks.json", "/.well-known/openid-configuration", "/healthz",
+                             "/readyz", "/auth", "/register"})
+    if (p == k) return true;
+  return false;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  FuzzedDataProvider provider(data, size);
+  const fuzz::FcgiInput in = fuzz::read_fcgi_input(provider);
+  http::Request request = http::request_from_params(in.pointers, in.body);
+  request.body_too_large = in.last("FUZZ_TOO_LARGE") == "1";
+  if (request.body_too_large) request.body.clear();
+
+  CheckingApi api;
+  if (auto f = in.last("FUZZ_FAIL"); f && f->size() == 1 && (*f)[0] >= '0' && (*f)[0] <= '5')
+    api.fail_with = service::ServiceError{static_cast<service::ErrorCode>((*f)[0] - '0'), "failed", "fuzz", 0};
+  const http::Router router(api, kTrustedProxies);
+  const http::Response response = router.handle(request);
+
+  // Every answer has a status the front knows how to phrase.
+  FUZZ_CHECK(std::string_view(http::reason_phrase(response.status)) != "Unknown");
+  if (!known_path(request.path)) FUZZ_CHECK(response.status == 404);
+  if (response.status == 405) FUZZ_CHECK(response.header("Allow").has_value());
+  if (response.status == 401) FUZZ_CHECK(response.header("WWW-Authenticate").has_value());
+  if (response.status == 429 || response.status == 503) FUZZ_CHECK(response.header("Retry-After").has_value());
+  if (response.status == 413) FUZZ_CHECK(request.body_too_large);
+
+  if (request.method == "HEAD") {
+    FUZZ_CHECK(response.body.empty());
+    auto length = response.header("Content-Length");
+    FUZZ_CHECK(length && !length->empty() && length->find_first_not_of("0123456789") == std::string_view::npos);
+  } else if (response.header("Content-Type") == "application/json") {
+    const auto doc = nlohmann::json::parse(response.body, nullptr, false);
+    FUZZ_CHECK(doc.is_object());
+    if (response.status >= 400) FUZZ_CHECK(doc.contains("error") && doc.at("error").is_string() && doc.contains("error_description") &&
+                 doc.at("error_description").is_string());
+  }
+
+  // The use cases only ever see validated input.
+  if (api.token_request) {
+    const service::TokenRequest& t = *api.token_request;
+    FUZZ_CHECK(request.path == "/auth" && request.method == "POST");
+    const std::optional<bool> expired = expected_expired(request.query);
+    FUZZ_CHECK(expired && t.expired == *expired);
+    if (t.credentials.username) FUZZ_CHECK(!auth::validate_username(*t.credentials.username));
+    if (t.credentials.password) {
+      FUZZ_CHECK(t.credentials.password->size() <= auth::kMaxPasswordBytes);
+      FUZZ_CHECK(util::is_valid_utf8(*t.credentials.password));
+    }
+    FUZZ_CHECK(t.base_url == http::request_base_url(request));
+    FUZZ_CHECK(t.client_addr == request.remote_addr || request.header("x-forwarded-for"));
+  } else if (request.path == "/auth" && request.method == "POST" && !request.body_too_large) {
+    FUZZ_CHECK(response.status == 400 || response.status == 415);  // refused before the use case
+  }
+  if (api.register_request) {
+    FUZZ_CHECK(request.path == "/register" && request.method == "POST");
+    FUZZ_CHECK(!auth::validate_username(api.register_request->registration.username));
+    FUZZ_CHECK(auth::is_plausible_email(api.register_request->registration.email));
+  }
+  return 0;
+}
