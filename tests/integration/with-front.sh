@@ -16,6 +16,14 @@ front=$1 bin=$2; shift 2
 state=$(mktemp -d "${TMPDIR:-/tmp}/jwks-$front.XXXXXX")
 chmod 0755 "$state"
 mkdir -p "$state/db"
+# JWKS_TEST_DB_FS_SIZE (e.g. 2m): the database lives on a filesystem that
+# small (tmpfs, needs mount rights), so a test can fill it up.
+db_fs=
+if [ -n "${JWKS_TEST_DB_FS_SIZE:-}" ]; then
+  mount -t tmpfs -o "size=$JWKS_TEST_DB_FS_SIZE" jwks-test "$state/db" ||
+    { echo "cannot mount a $JWKS_TEST_DB_FS_SIZE filesystem for the database: this test needs root with mount rights" >&2; exit 1; }
+  db_fs=$state/db
+fi
 jwks_give_to_www_data "$state/db"
 export NOT_MY_KEY=${JWKS_TEST_MASTER_KEY:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}
 export JWKS_DB=$state/db/test.db JWKS_FCGI_BIN=$bin
@@ -36,7 +44,7 @@ dump_logs() {
   done
   return 0
 }
-trap 'stop; rm -rf "$state"' EXIT
+trap 'stop; [ -n "$db_fs" ] && umount "$db_fs"; rm -rf "$state"' EXIT
 
 # The kernel picks a free port; another process could take it before the
 # front binds, so a failed start is retried with a new port (three tries).
@@ -65,4 +73,15 @@ set +e
 rc=$?
 set -e
 [ $rc -eq 0 ] || dump_logs
+# No secret in any log: neither NOT_MY_KEY nor a generated password (a UUIDv4;
+# nothing else the server logs has that shape), not even in the access log.
+uuid='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
+for f in "$state"/error.log "$state"/front.out "$state"/access.log; do
+  [ -f "$f" ] || continue
+  if grep -qF -- "$NOT_MY_KEY" "$f" || grep -qiE -- "$uuid" "$f"; then
+    echo "FAIL: a secret (NOT_MY_KEY or a generated password) is in $f:" >&2
+    grep -iE -e "$uuid" -e "$NOT_MY_KEY" "$f" | head -3 | sed 's/^/  /' >&2
+    rc=1
+  fi
+done
 exit $rc
