@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""usage: with-front.sh lighttpd JWKS_FCGI -- soak_check.py [SECONDS]   (default 20)
+
+A bounded soak through the real front: four client threads send mixed
+traffic (key set, anonymous and password tokens, expired tokens,
+registrations, bad requests) for SECONDS, while each responder's resident
+memory and open file descriptors are sampled once a second. Passes when no
+request got an unexpected answer, no responder was replaced (a crash), and
+memory and descriptors stayed flat after the first quarter (the warm-up).
+The documented long run: SOAK_SECONDS=600 (ctest -R soak) or this script
+with 600 through with-front.sh.
+"""
+import base64
+import http.client
+import json
+import os
+import sys
+import threading
+import time
+from urllib.parse import urlparse
+
+SECONDS = float(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SOAK_SECONDS", "20"))
+URL = urlparse(os.environ["JWKS_BASE_URL"])
+STATE = os.environ["JWKS_STATE_DIR"]
+RSS_SLACK_KIB = 4 * 1024  # Argon2 (19 MiB per hash) may leave the allocator a little larger
+
+
+def responders():
+    """pid -> (rss KiB, fd count) of the front's responder children."""
+    front = None
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if cmd and cmd[0].endswith(b"lighttpd") and (STATE + "/lighttpd.conf").encode() in cmd:
+            front = pid
+    out = {}
+    if front is None:
+        return out
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            status = open(f"/proc/{pid}/status").read()
+            if f"\nPPid:\t{front}\n" not in status:
+                continue
+            rss = int(status.split("VmRSS:")[1].split()[0])
+            fds = len(os.listdir(f"/proc/{pid}/fd"))
+        except (OSError, IndexError):
+            continue
+        out[int(pid)] = (rss, fds)
+    return out
+
+
+class Client(threading.Thread):
+    def __init__(self, n, deadline):
+        super().__init__()
+        self.n, self.deadline = n, deadline
+        self.counts, self.unexpected, self.users = {}, [], []
+
+    def request(self, conn, method, path, body=None, headers=None, want=(200,)):
+        headers = dict(headers or {})
+        headers.setdefault("X-Forwarded-For", f"198.51.100.{self.n}")
+        conn.request(method, path, body=body, headers=headers)
+        r = conn.getresponse()
+        data = r.read()
+        self.counts[r.status] = self.counts.get(r.status, 0) + 1
+        if r.status not in want:
+            self.unexpected.append(f"{method} {path}: {r.status} {data[:200]!r}")
+        return r.status, data
+
+    def run(self):
+        conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=30)
+        i = 0
+        while time.monotonic() < self.deadline:  # bounded by the deadline
+            i += 1
+            step = i % 10
+            if step in (0, 5):
+                self.request(conn, "GET", "/.well-known/jwks.json")
+            elif step in (1, 6):
+                self.request(conn, "POST", "/auth", b"", {"Content-Type": "application/json"})
+            elif step == 2:
+                self.request(conn, "POST", "/auth?expired=true", b"", {"Content-Type": "application/json"})
+            elif step == 3 and (i // 10) % 5 == 0:
+                name = f"soak{self.n}-{i}"
+                status, data = self.request(conn, "POST", "/register",
+                                            json.dumps({"username": name, "email": f"{name}@example.com"}),
+                                            {"Content-Type": "application/json"}, want=(201,))
+                if status == 201:
+                    self.users.append((name, json.loads(data)["password"]))
+            elif step == 4 and self.users:
+                name, pw = self.users[(i // 10) % len(self.users)]
+                basic = base64.b64encode(f"{name}:{pw}".encode()).decode()
+                self.request(conn, "POST", "/auth", b"", {"Authorization": f"Basic {basic}"})
+            elif step == 7:
+                self.request(conn, "POST", "/auth", b'{"username": [1', {"Content-Type": "application/json"},
+                             want=(400,))
+            elif step == 8:
+                self.request(conn, "GET", "/no-such-path", want=(404,))
+            else:
+                self.request(conn, "GET", "/readyz")
+        conn.close()
+
+
+def main():
+    start = time.monotonic()
+    deadline = start + SECONDS
+    clients = [Client(n, deadline) for n in range(1, 5)]
+    for c in clients:
+        c.start()
+    samples = []  # (seconds since start, {pid: (rss, fds)})
+    while any(c.is_alive() for c in clients):
+        samples.append((time.monotonic() - start, responders()))
+        time.sleep(1)  # the sampling period, not a wait for behaviour
+    for c in clients:
+        c.join()
+    samples.append((time.monotonic() - start, responders()))
+
+    failures = []
+    counts = {}
+    for c in clients:
+        for k, v in c.counts.items():
+            counts[k] = counts.get(k, 0) + v
+        failures += c.unexpected[:5]
+    total = sum(counts.values())
+    pids = [set(s.keys()) for _, s in samples if s]
+    if not pids or any(p != pids[0] for p in pids):
+        failures.append(f"responders changed during the soak (a crash?): {pids[0] if pids else None} -> {pids[-1] if pids else None}")
+    warm = [s for t, s in samples if t >= SECONDS / 4 and s]
+    if len(warm) < 2:
+        failures.append("too few samples after the warm-up")
+    else:
+        for pid in warm[0]:
+            rss = [s[pid][0] for s in warm if pid in s]
+            fds = [s[pid][1] for s in warm if pid in s]
+            print(f"responder {pid}: RSS {rss[0]} -> {rss[-1]} KiB (max {max(rss)}), fds {fds[0]} -> {fds[-1]} (max {max(fds)})")
+            if rss[-1] > rss[0] + RSS_SLACK_KIB:
+                failures.append(f"responder {pid}: RSS grew from {rss[0]} to {rss[-1]} KiB after the warm-up")
+            if max(fds) > fds[0]:
+                failures.append(f"responder {pid}: file descriptors grew from {fds[0]} to {max(fds)}")
+    print(f"soak: {total} requests in {SECONDS:.0f} s ({total / SECONDS:.0f}/s), statuses {dict(sorted(counts.items()))}, "
+          f"{sum(len(c.users) for c in clients)} users registered, {len(samples)} samples")
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
