@@ -1,5 +1,11 @@
 // jwks-fcgi: the FastCGI responder. Wires configuration, the master key, the
 // services and the router to the FastCGI loop; all logic lives in the layers.
+#include <openssl/crypto.h>
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <cstring>
+
 #include <cstdio>
 
 #include "jwks/crypto/jws_alg.h"
@@ -11,6 +17,20 @@
 #include "jwks/service/settings.h"
 #include "jwks/store/schema.h"
 #include "jwks/util/log.h"
+
+namespace {
+
+// The master secret has been read: wipe it from the environment (which
+// /proc/<pid>/environ shows to the same user) and allow no core dump that
+// could hold the derived key or a decrypted private key.
+void forget_master_secret() {
+  if (char* value = std::getenv("NOT_MY_KEY")) OPENSSL_cleanse(value, std::strlen(value));
+  ::unsetenv("NOT_MY_KEY");
+  const struct rlimit no_core {0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+}
+
+}  // namespace
 
 int main() {
   using namespace jwks;
@@ -25,6 +45,7 @@ int main() {
     util::log_error("configuration error: " + crypto::describe(master.error()));
     return 78;
   }
+  forget_master_secret();
 
   service::SystemClock clock;
   service::SigningKeyFactory factory(master.value(), *crypto::parse_jws_alg(settings->alg));

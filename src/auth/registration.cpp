@@ -46,6 +46,9 @@ util::Result<Registration, CredentialError> parse_registration(std::string_view 
     (std::string_view(name) == "username" ? r.username : r.email) = it->get<std::string>();
   }
   if (auto e = validate_username(r.username)) return util::fail(*e);
+  // Tokens for requests without credentials carry sub "anonymous" (open mode):
+  // no registered user may share it.
+  if (r.username == "anonymous") return util::fail(invalid("the username \"anonymous\" is reserved"));
   if (!is_plausible_email(r.email)) return util::fail(invalid("email is not a plausible e-mail address"));
   return r;
 }

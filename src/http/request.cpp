@@ -45,6 +45,7 @@ std::optional<std::string_view> Response::header(std::string_view name) const {
 
 Request request_from_params(std::span<const char* const> params, std::string body) {
   Request r;
+  bool forwarded_twice = false;
   r.body = std::move(body);
   for (const char* p : params) {
     if (p == nullptr) break;
@@ -73,9 +74,17 @@ Request request_from_params(std::span<const char* const> params, std::string bod
     } else if (name == "CONTENT_LENGTH") {
       r.headers["content-length"] = value;
     } else if (name.starts_with("HTTP_")) {
-      r.headers[header_name(name.substr(5))] = value;
+      const std::string header = header_name(name.substr(5));
+      // "X-Forwarded-For" and "X_Forwarded_For" both arrive as
+      // HTTP_X_FORWARDED_FOR: a client could append its own after a
+      // proxy's. A forwarded-for seen twice is believed in neither form.
+      if (header == "x-forwarded-for" && r.headers.contains(header)) {
+        forwarded_twice = true;
+      }
+      r.headers[header] = value;
     }
   }
+  if (forwarded_twice) r.headers.erase("x-forwarded-for");
   return r;
 }
 

@@ -29,9 +29,10 @@ util::Result<Principal, ServiceError> Authenticator::authenticate(const auth::Cr
     auth::burn_verification(password, params_);
     return util::fail(refuse(client_addr, username, "unknown user (strict mode)"));
   }
-  if (!credentials.password) return util::fail(refuse(client_addr, username, "no password given"));
-
+  // Verified even without a password: a refusal takes as long for a
+  // registered user as for an unknown one (strict mode burns a hash).
   auth::Verification v = auth::verify_password(user->password_hash, password, params_);
+  if (!credentials.password) return util::fail(refuse(client_addr, username, "no password given"));
   if (v.malformed) {
     return util::fail(ServiceError{ErrorCode::kInternal, "internal error",
                                    "user " + std::to_string(user->id) + " has an unreadable password hash"});

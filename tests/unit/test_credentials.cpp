@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "jwks/auth/credentials.h"
+#include "jwks/auth/registration.h"
 #include "jwks/util/form.h"
 
 using namespace jwks::auth;
@@ -124,4 +125,12 @@ BOOST_AUTO_TEST_CASE(json_members_named_twice_are_refused) {
   BOOST_TEST(!has_duplicate_member(R"({"a":1,"b":{"a":2,"a":3}})"));
   BOOST_TEST(!has_duplicate_member(R"([{"a":1,"a":2}])"));
   BOOST_TEST(!has_duplicate_member("{not json"));
+}
+
+// Tokens without credentials carry sub "anonymous": no user may register it.
+BOOST_AUTO_TEST_CASE(the_anonymous_username_is_reserved) {
+  auto refused = jwks::auth::parse_registration("application/json", R"({"username":"anonymous","email":"a@example.com"})");
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().description.find("reserved") != std::string::npos);
+  BOOST_TEST(jwks::auth::parse_registration("application/json", R"({"username":"Anonymous","email":"a@example.com"})").ok());
 }

@@ -5,6 +5,7 @@
 
 #include "jwks/http/request.h"
 #include "jwks/http/router.h"
+#include "jwks/http/client_address.h"
 
 using namespace jwks;
 using http::Request;
@@ -237,6 +238,16 @@ BOOST_AUTO_TEST_CASE(request_from_fastcgi_params) {
   BOOST_TEST(r.header("authorization").value_or("") == "Basic abc");
   BOOST_TEST(r.header("x-forwarded-for").value_or("") == "10.0.0.1");
   BOOST_TEST(r.body == "{}");
+}
+
+// "X_Forwarded_For" also arrives as HTTP_X_FORWARDED_FOR: a client could add
+// its own after the proxy's. Seen twice, the header is believed in neither form.
+BOOST_AUTO_TEST_CASE(a_forwarded_for_given_twice_is_dropped) {
+  const char* params[] = {"REQUEST_METHOD=POST", "REQUEST_URI=/auth", "REMOTE_ADDR=127.0.0.1",
+                          "HTTP_X_FORWARDED_FOR=203.0.113.5", "HTTP_X_FORWARDED_FOR=198.51.100.99"};
+  Request r = http::request_from_params(params, "");
+  BOOST_TEST(!r.header("x-forwarded-for").has_value());
+  BOOST_TEST(http::client_address(r, {"127.0.0.1"}) == "127.0.0.1");
 }
 
 BOOST_AUTO_TEST_CASE(register_returns_201_with_the_password) {
