@@ -5,12 +5,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 namespace jwks::util {
 
 bool write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  // A fresh file with a random name (O_EXCL): never one planted in the
+  // directory beforehand, as a hard link or otherwise.
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return false;
   ::fchmod(fd, 0644);  // whatever the umask: the web server reads it
   std::size_t written = 0;
