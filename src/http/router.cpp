@@ -155,7 +155,11 @@ Response Router::auth(const Request& request) const {
 Response Router::discovery(const Request& request) const {
   auto doc = api_.discovery(request_base_url(request));
   if (!doc) return to_response(doc.error(), request.remote_addr);
-  return json_response(200, std::move(doc.value()));
+  Response r = json_response(200, std::move(doc.value()));
+  // Without JWKS_ISSUER the document names the request's Host: a shared
+  // cache must not hand one host's document to another.
+  r.set_header("Vary", "Host");
+  return r;
 }
 
 Response Router::readiness(const Request& request) const {

@@ -320,6 +320,7 @@ BOOST_AUTO_TEST_CASE(discovery_health_and_readiness) {
   BOOST_TEST(d.status == 200);
   BOOST_TEST(api.last_base_url == "https://auth.example.com:8443");
   BOOST_TEST(body_json(d)["issuer"] == "https://auth.example.com:8443");
+  BOOST_TEST(d.header("Vary").value_or("") == "Host");  // the document depends on Host
 
   Response h = router.handle(request("GET", "/healthz"));
   BOOST_TEST(h.status == 200);
