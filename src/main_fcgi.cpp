@@ -3,10 +3,9 @@
 #include <openssl/crypto.h>
 #include <sys/resource.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-
-#include <cstdio>
 
 #include "jwks/crypto/jws_alg.h"
 #include "jwks/crypto/master_key.h"

@@ -41,10 +41,9 @@ std::optional<CredentialError> check(const Credentials& c) {
 }
 
 Parsed from_json(std::string_view body) {
-  nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return fail(CredentialError{CredentialErrorCode::kMalformedBody, "body is not valid JSON"});
-  if (!doc.is_object()) return fail(invalid("JSON body must be an object"));
-  if (has_duplicate_member(body)) return fail(invalid("JSON body names a member more than once"));
+  auto parsed = parse_json_object(body);
+  if (!parsed) return fail(parsed.error());
+  const nlohmann::json& doc = parsed.value();
   Credentials c{CredentialSource::kJson, std::nullopt, std::nullopt};
   for (const char* name : {"username", "password"}) {
     auto it = doc.find(name);
@@ -104,19 +103,20 @@ std::optional<CredentialError> validate_username(std::string_view u) {
   return std::nullopt;
 }
 
-bool has_duplicate_member(std::string_view json_text) {
+util::Result<nlohmann::json, CredentialError> parse_json_object(std::string_view body) {
   std::set<std::string> seen;
   bool duplicate = false;
-  // Depth 1 is the top-level object's own members. Returning false discards
-  // what the callback saw, so nothing is kept but the names.
+  // Depth 1 is the top-level object's own members; everything is kept.
   auto on_event = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     if (event == nlohmann::json::parse_event_t::key && depth == 1 && !seen.insert(parsed.get<std::string>()).second)
       duplicate = true;
-    return false;
+    return true;
   };
-  const nlohmann::json nothing = nlohmann::json::parse(json_text, on_event, /*allow_exceptions=*/false);
-  (void)nothing;
-  return duplicate;
+  nlohmann::json doc = nlohmann::json::parse(body, on_event, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return fail(CredentialError{CredentialErrorCode::kMalformedBody, "body is not valid JSON"});
+  if (!doc.is_object()) return fail(invalid("JSON body must be an object"));
+  if (duplicate) return fail(invalid("JSON body names a member more than once"));
+  return doc;
 }
 
 std::string media_type(std::string_view content_type) {

@@ -33,11 +33,9 @@ util::Result<Registration, CredentialError> parse_registration(std::string_view 
   if (media_type(content_type) != "application/json")
     return util::fail(CredentialError{CredentialErrorCode::kUnsupportedMediaType,
                                       "send the registration as application/json"});
-  nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded())
-    return util::fail(CredentialError{CredentialErrorCode::kMalformedBody, "body is not valid JSON"});
-  if (!doc.is_object()) return util::fail(invalid("JSON body must be an object"));
-  if (has_duplicate_member(body)) return util::fail(invalid("JSON body names a member more than once"));
+  auto parsed = parse_json_object(body);
+  if (!parsed) return util::fail(parsed.error());
+  const nlohmann::json& doc = parsed.value();
   Registration r;
   for (const char* name : {"username", "email"}) {
     auto it = doc.find(name);

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "jwks/util/result.h"
 
 namespace jwks::auth {
@@ -44,11 +46,11 @@ util::Result<Credentials, CredentialError> parse_credentials(std::string_view co
 // Returns the error, or nullopt when it is acceptable.
 std::optional<CredentialError> validate_username(std::string_view username);
 
-// True if the top-level object of the JSON text names a member more than
-// once ({"password":"a","password":"b"}). Which of the two a parser keeps is
-// up to the parser, so a request like that is refused (400), as a form that
-// repeats a field is. False for text that is not a JSON object.
-bool has_duplicate_member(std::string_view json_text);
+// Parses a JSON request body that must be an object, in one pass. Refuses
+// (400) an object that names a member more than once
+// ({"password":"a","password":"b"}): which of the two a parser keeps is up to
+// the parser, so neither counts, as for a form that repeats a field.
+util::Result<nlohmann::json, CredentialError> parse_json_object(std::string_view body);
 
 // Lower-cased media type without parameters: "Application/JSON; charset=x" -> "application/json".
 std::string media_type(std::string_view content_type);
