@@ -99,7 +99,9 @@ Response Router::handle(const Request& request) const {
     }
   }
   if (request.method == "HEAD") {
-    response.set_header("Content-Length", std::to_string(response.body.size()));
+    // GET's length, except for a 304, which has no body to give a length of.
+    if (response.status != 304 && response.status != 204)
+      response.set_header("Content-Length", std::to_string(response.body.size()));
     response.body.clear();
   }
   return response;

@@ -377,3 +377,17 @@ BOOST_AUTO_TEST_CASE(jwks_etag_and_304) {
     BOOST_TEST(router.handle(r).status == 200, inm);
   }
 }
+
+// A HEAD that revalidates gets a 304 like GET does, and a 304 has no body to
+// give a length of: no "Content-Length: 0" (RFC 9110 §8.6).
+BOOST_AUTO_TEST_CASE(head_304_has_no_content_length) {
+  FakeApi api;
+  http::Router router(api);
+  Request r = request("HEAD", "/.well-known/jwks.json");
+  r.headers["if-none-match"] = "\"abc\"";
+  Response not_modified = router.handle(r);
+  BOOST_TEST(not_modified.status == 304);
+  BOOST_TEST(not_modified.body.empty());
+  BOOST_TEST(!not_modified.header("Content-Length").has_value());
+  BOOST_TEST(not_modified.header("ETag").value_or("") == "\"abc\"");
+}
