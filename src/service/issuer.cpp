@@ -130,6 +130,10 @@ util::Result<std::string, ServiceError> Issuer::readiness() {
     store::KeyRepository repo(db);
     const std::int64_t now = clock_.now();
     const std::vector<store::KeyRecord>& keys = manager.keys();
+    if (const int bad = build_jwks(keys, now, 0).unreadable; bad > 0) {
+      return util::fail(ServiceError{ErrorCode::kUnavailable, "a published key is damaged",
+                                     "readyz: " + std::to_string(bad) + " key(s) with an unreadable public JWK"});
+    }
     const store::KeyRecord* signer = signing_key(keys, now);
     if (signer == nullptr) {
       return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key", "readyz: no key may sign now"});

@@ -23,14 +23,21 @@ JwksDocument build_jwks(store::Database& db, std::int64_t now, std::int64_t max_
 
 JwksDocument build_jwks(std::span<const store::KeyRecord> records, std::int64_t now, std::int64_t max_age) {
   nlohmann::json keys = nlohmann::json::array();
+  int unreadable = 0;
   for (const store::KeyRecord& r : records) {
     if (r.exp() <= now) continue;  // expired keys never appear
-    const nlohmann::json members = nlohmann::json::parse(r.public_jwk);
+    const nlohmann::json members = nlohmann::json::parse(r.public_jwk, nullptr, /*allow_exceptions=*/false);
+    if (!members.is_object() || !jose::members_from_jwk(members)) {
+      ++unreadable;
+      util::log_error("key " + std::to_string(r.kid) +
+                      " has an unreadable public JWK in key_public: left out of the key set");
+      continue;
+    }
     if (!r.thumbprint.empty()) keys.push_back(jose::publishable_jwk(members, r.thumbprint, r.alg));
     // A key from before thumbprint kids also keeps its old kid, for the tokens it signed then.
     if (r.legacy_kid || r.thumbprint.empty()) keys.push_back(jose::publishable_jwk(members, std::to_string(r.kid), r.alg));
   }
-  JwksDocument doc{nlohmann::json{{"keys", std::move(keys)}}.dump(), "", max_age};
+  JwksDocument doc{nlohmann::json{{"keys", std::move(keys)}}.dump(), "", max_age, unreadable};
   auto digest = crypto::sha256(
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(doc.json.data()), doc.json.size()));
   doc.etag = "\"" + jose::base64url_encode(std::span<const std::uint8_t>(digest.data(), 16)) + "\"";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: with-front.sh FRONT JWKS_FCGI -- fault_check.sh FAULT
+# usage: with-front.sh FRONT JWKS_FCGI -- fault_check.sh FAULT JWKSCTL
 #   FAULT: kill9 | missing-dir | keys         (front lighttpd: it respawns responders)
 #          readonly | locked | disk-full      (front spawn-fcgi: responders run as
 #                                              www-data when root, so permissions hold;
@@ -9,7 +9,7 @@
 # 201 is lost, the database passes PRAGMA integrity_check, and everything
 # works again once the fault clears, without a restart.
 set -uo pipefail
-fault=$1
+fault=$1 ctl=$2
 url=$JWKS_BASE_URL db=$JWKS_DB state=$JWKS_STATE_DIR
 dir=$(mktemp -d "${TMPDIR:-/tmp}/jwks-fault.XXXXXX")
 holder=
@@ -179,6 +179,24 @@ open(sys.argv[2]).read()' "$db" "$dir/release" > "$dir/lock.out" &
     env -u NOT_MY_KEY "$bin" < /dev/null > "$dir/nokey.out" 2>&1
     check "no NOT_MY_KEY: the responder refuses to start" test $? -ne 0
     check "...naming the variable" grep -q NOT_MY_KEY "$dir/nokey.out"
+
+    # A damaged public JWK: that key is left out of the set (and logged), the
+    # others are still served, and the server is not ready.
+    as_responder "$ctl" rotate --now > /dev/null
+    kids() { get "$url/.well-known/jwks.json" > /dev/null; python3 -c 'import json,sys; print(" ".join(k["kid"] for k in json.load(open(sys.argv[1]))["keys"]))' "$dir/body"; }
+    both=$(kids)
+    check "two keys published after rotate --now ($both)" test "$(echo "$both" | wc -w)" = 2
+    newest=$(sql "SELECT max(kid) FROM keys")
+    jwk=$(sql "SELECT jwk FROM key_public WHERE kid = $newest")
+    as_responder sqlite3 "$db" "UPDATE key_public SET jwk = '{\"kty\":\"RSA\",\"n\":' WHERE kid = $newest"
+    check "a damaged public JWK: the key set is still served" test "$(get "$url/.well-known/jwks.json")" = 200
+    one=$(kids)
+    check "...with the other key only ($one)" test "$(echo "$one" | wc -w)" = 1
+    check "...the one that signs" bash -c "echo '$both' | grep -qw -- '$one'"
+    check "...and readyz: 503" test "$(get "$url/readyz")" = 503
+    check "the damaged key is named in the log" grep -q "key $newest has an unreadable public JWK" "$state"/error.log "$state"/front.out
+    as_responder sqlite3 "$db" "UPDATE key_public SET jwk = '$jwk' WHERE kid = $newest"
+    check "repaired: both keys again" test "$(kids)" = "$both"
 
     # Corrupt the expired key (the one ?expired=true signs with): tokens from
     # the signing key still work, the expired ones fail cleanly.

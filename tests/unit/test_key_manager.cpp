@@ -442,14 +442,26 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
     KeyManager(db, clock, factory, kPolicy).ensure();
   }
   const std::int64_t before = key_count(store::Database(path));
-  int ready[2], go[2], results[2];
-  BOOST_REQUIRE(::pipe(ready) == 0 && ::pipe(go) == 0 && ::pipe(results) == 0);
+  // Each child reports on a pipe of its own: 'r' once its key is made, then
+  // its result. Every process closes the ends it does not use, so a child
+  // that fails early (a result instead of 'r') or dies (end of file) is seen
+  // at once instead of leaving the parent waiting until the CTest timeout.
   constexpr int kProcesses = 2;
+  int go[2];
+  int status_pipe[kProcesses][2];
+  BOOST_REQUIRE(::pipe(go) == 0);
+  for (auto& p : status_pipe) BOOST_REQUIRE(::pipe(p) == 0);
   std::vector<pid_t> children;
   for (int i = 0; i < kProcesses; ++i) {
     pid_t pid = ::fork();
     BOOST_REQUIRE(pid >= 0);
     if (pid == 0) {
+      ::close(go[1]);
+      for (int j = 0; j < kProcesses; ++j) {
+        ::close(status_pipe[j][0]);
+        if (j != i) ::close(status_pipe[j][1]);
+      }
+      const int out_fd = status_pipe[i][1];
       int created = -1;
       try {
         store::Database db(path, store::DatabaseOptions{10000, false});
@@ -457,7 +469,7 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
         FakeFactory factory;
         factory.on_create = [&] {
           char c = 'r';
-          if (::write(ready[1], &c, 1) != 1 || ::read(go[0], &c, 1) != 1) std::_Exit(3);
+          if (::write(out_fd, &c, 1) != 1 || ::read(go[0], &c, 1) != 1) std::_Exit(3);
         };
         created = KeyManager(db, clock, factory, kPolicy).ensure().created;
       } catch (const std::exception& e) {
@@ -465,28 +477,37 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
         created = -2;
       }
       unsigned char out = static_cast<unsigned char>(created + 10);
-      std::_Exit(::write(results[1], &out, 1) == 1 ? 0 : 4);
+      std::_Exit(::write(out_fd, &out, 1) == 1 ? 0 : 4);
     }
     children.push_back(pid);
   }
-  // Both children have generated their key; let them race for the lock.
+  ::close(go[0]);
+  for (auto& p : status_pipe) ::close(p[1]);
+  // Wait until every child has generated its key (or has already finished).
+  std::vector<int> early(kProcesses, -1);  // a result that came instead of 'r'
   for (int i = 0; i < kProcesses; ++i) {
-    char c;
-    BOOST_REQUIRE(::read(ready[0], &c, 1) == 1);
+    unsigned char c = 0;
+    ssize_t n = ::read(status_pipe[i][0], &c, 1);
+    BOOST_TEST(n == 1, "child " << i << " died before making its key");
+    if (n == 1 && c != 'r') early[i] = c;
   }
+  BOOST_TEST((early == std::vector<int>(kProcesses, -1)), "a child finished before making its key");
+  // Let them race for the lock (a child that already finished reads nothing).
   const char go_bytes[kProcesses] = {'g', 'g'};
   BOOST_REQUIRE(::write(go[1], go_bytes, kProcesses) == kProcesses);
+  ::close(go[1]);
   int total = 0;
-  for (pid_t pid : children) {
-    int status = 0;
-    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
-    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  for (int i = 0; i < kProcesses; ++i) {
     unsigned char out = 0;
-    BOOST_REQUIRE(::read(results[0], &out, 1) == 1);
+    if (early[i] >= 0) out = static_cast<unsigned char>(early[i]);
+    else BOOST_TEST(::read(status_pipe[i][0], &out, 1) == 1, "child " << i << " gave no result");
+    ::close(status_pipe[i][0]);
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(children[i], &status, 0) == children[i]);
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
     BOOST_TEST(out >= 10);  // no child failed
     total += out - 10;
   }
-  for (int fd : {ready[0], ready[1], go[0], go[1], results[0], results[1]}) ::close(fd);
   BOOST_TEST(total == 1);
   BOOST_TEST(key_count(store::Database(path)) == before + 1);
 }
@@ -823,4 +844,46 @@ BOOST_AUTO_TEST_CASE(rekey_rewrites_pkcs8_envelopes_as_components) {
     BOOST_TEST(jose::public_members_json(crypto::public_members(*key.value())).dump() == jwks_before.at(i++));
   }
   BOOST_TEST(i == jwks_before.size());
+}
+
+// One damaged public JWK row must not take the whole key set down: that key
+// is left out (and counted), the others are served, and readiness fails.
+BOOST_AUTO_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails) {
+  test::TempDir dir;
+  crypto::MasterKey master = test_master();
+  service::SigningKeyFactory factory(master);
+  ManualClock clock(kT0);
+  service::Settings settings;
+  settings.db_path = dir.file("damaged.db");
+  service::Issuer issuer(settings, master, clock, factory);
+  BOOST_REQUIRE(issuer.readiness().ok());
+  {
+    store::Database db = open_migrated(settings.db_path);
+    KeyManager(db, clock, factory, service::key_policy(settings)).rotate_now();  // a second published key
+  }
+  auto before = issuer.jwks();
+  BOOST_REQUIRE(before.ok());
+  BOOST_TEST(nlohmann::json::parse(before->json)["keys"].size() == 2u);
+  BOOST_TEST(before->unreadable == 0);
+
+  for (const char* damage : {"{\"kty\":\"RSA\",\"n\":", "[]", "{\"kty\":\"RSA\",\"n\":\"AQAB\"}", "{\"kty\":\"XX\"}"}) {
+    {
+      store::Database db = open_migrated(settings.db_path);
+      store::Statement(db, "UPDATE key_public SET jwk = ? WHERE kid = (SELECT max(kid) FROM keys)").bind(1, damage).run();
+    }
+    auto after = issuer.jwks();
+    BOOST_REQUIRE_MESSAGE(after.ok(), damage);
+    const nlohmann::json doc = nlohmann::json::parse(after->json);
+    BOOST_TEST(doc["keys"].size() == 1u, damage);
+    BOOST_TEST(after->unreadable == 1, damage);
+    BOOST_TEST(after->etag != before->etag);
+    auto ready = issuer.readiness();
+    BOOST_TEST(!ready.ok(), damage);
+    if (!ready.ok()) BOOST_TEST((ready.error().code == service::ErrorCode::kUnavailable));
+    // The key that signs is the one still published.
+    auto token = issuer.issue_token({auth::Credentials{}, false, "192.0.2.1", "http://127.0.0.1"});
+    BOOST_REQUIRE(token.ok());
+    BOOST_TEST(kid_of(token.value()) == doc["keys"][0]["kid"].get<std::string>());
+    clock.advance(1);
+  }
 }

@@ -24,6 +24,7 @@ struct JwksDocument {
   std::string json;  // {"keys":[...]}
   std::string etag;  // strong entity tag of `json`: "\"<base64url of 128 bits of SHA-256>\""
   std::int64_t max_age = 0;  // seconds a cache may keep it (Cache-Control max-age)
+  int unreadable = 0;        // unexpired keys left out: their stored public JWK is damaged
 };
 
 struct RegisterRequest {

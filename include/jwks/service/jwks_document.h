@@ -14,7 +14,10 @@ namespace jwks::service {
 
 // Every unexpired key as a JWK (kid = its RFC 7638 thumbprint; keys from
 // before thumbprint kids also under their decimal kid), with a strong ETag
-// and `max_age`. Reads public data only. Throws store::SqliteError.
+// and `max_age`. A key whose stored public JWK is not a valid JWK of its
+// type is left out and logged (counted in `unreadable`): one damaged row
+// must not take the other keys' set down. Reads public data only. Throws
+// store::SqliteError.
 JwksDocument build_jwks(store::Database& db, std::int64_t now, std::int64_t max_age);
 
 // The same from keys already read (any state; the expired ones are left out).
