@@ -2,8 +2,9 @@
 // argument handling only; the work is done by the service and store layers.
 //
 // Exit codes: 0 success, 1 failure (database, I/O), 2 not found,
-// 64 usage error, 65 bad data (a key that does not decrypt, a bad new key),
-// 78 configuration error (NOT_MY_KEY, JWKS_* variables).
+// 64 usage error, 65 bad data (NOT_MY_KEY does not open the stored keys, for
+// every command; a bad new secret), 78 configuration error (NOT_MY_KEY
+// missing or too short, JWKS_* variables).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,9 +13,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -248,16 +246,28 @@ int users(store::Database& db, const std::vector<std::string>& args) {
 int rekey(store::Database& db, const crypto::MasterKey& current, const std::vector<std::string>& args) {
   std::string secret;
   if (args.size() == 2 && args[0] == "--new-key-file") {
-    std::ifstream in(args[1], std::ios::binary);
-    if (!in) {
-      std::fprintf(stderr, "jwksctl: cannot read %s\n", args[1].c_str());
+    // Read into one buffer that is wiped below: no stream copies.
+    auto text = util::read_secret_file(args[1], 4096);
+    if (!text) {
+      std::fprintf(stderr, "jwksctl: cannot read %s (or it is over 4 KiB)\n", args[1].c_str());
       return kFailure;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    secret = ss.str();
+    secret = std::move(*text);
   } else if (args.empty()) {
-    std::getline(std::cin, secret);
+    // The first line, read with read(2) into a buffer allocated once (no
+    // stdio copy); what follows the newline is wiped too.
+    secret.assign(4097, '\0');
+    std::size_t got = 0;
+    while (got < secret.size() && std::memchr(secret.data(), '\n', got) == nullptr) {
+      ssize_t n = ::read(STDIN_FILENO, secret.data() + got, secret.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    const void* nl = std::memchr(secret.data(), '\n', got);
+    const std::size_t line = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - secret.data()) : got;
+    crypto::cleanse(secret.data() + line, secret.size() - line);
+    secret.resize(line);
   } else {
     return usage_error("usage: jwksctl rekey [--new-key-file FILE]");
   }
@@ -352,6 +362,9 @@ int main(int argc, char** argv) {
                 created.created);
     print_schedule(manager);
     return exported(kOk);
+  } catch (const service::MasterKeyMismatch& e) {
+    std::fprintf(stderr, "jwksctl: %s\n", e.what());
+    return kBadData;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "jwksctl: %s\n", e.what());
     return kFailure;

@@ -8,6 +8,7 @@
 
 #include "jwks/crypto/handle.h"
 #include "jwks/util/base64.h"
+#include "jwks/util/file.h"
 
 namespace jwks::crypto {
 namespace {
@@ -61,6 +62,11 @@ std::string describe(MasterKeyError e) {
     case MasterKeyError::kTooShort:
       return "NOT_MY_KEY is too short: it must hold at least 32 bytes (64 hex digits, 44 base64 "
              "characters or 32 raw bytes)";
+    case MasterKeyError::kBothSet:
+      return "NOT_MY_KEY and NOT_MY_KEY_FILE are both set: give the master secret one way only";
+    case MasterKeyError::kFileUnreadable:
+      return "NOT_MY_KEY_FILE cannot be read (or is over 4 KiB): it must name a file holding the master "
+             "secret that this process's user can read";
   }
   return "NOT_MY_KEY is invalid";
 }
@@ -84,8 +90,16 @@ util::Result<MasterKey, MasterKeyError> MasterKey::from_secret(std::string_view 
 
 util::Result<MasterKey, MasterKeyError> MasterKey::from_environment() {
   const char* v = std::getenv("NOT_MY_KEY");
-  if (v == nullptr) return util::fail(MasterKeyError::kMissing);
-  return from_secret(v);
+  const char* file = std::getenv("NOT_MY_KEY_FILE");
+  const bool have_value = v != nullptr && *v != '\0', have_file = file != nullptr && *file != '\0';
+  if (have_value && have_file) return util::fail(MasterKeyError::kBothSet);
+  if (have_value) return from_secret(v);
+  if (!have_file) return util::fail(MasterKeyError::kMissing);
+  std::optional<std::string> secret = util::read_secret_file(file, 4096);
+  if (!secret) return util::fail(MasterKeyError::kFileUnreadable);
+  auto key = from_secret(*secret);
+  cleanse(secret->data(), secret->size());
+  return key;
 }
 
 }  // namespace jwks::crypto

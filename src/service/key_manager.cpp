@@ -32,7 +32,7 @@ void KeyManager::fill_thumbprints() {
 void KeyManager::require_matching_master_key() const {
   auto newest = store::KeyRepository(db_).all_sealed();
   if (!newest.empty() && !factory_.opens(newest.back().envelope)) {
-    throw std::runtime_error("NOT_MY_KEY does not open the keys already in the store (key " +
+    throw MasterKeyMismatch("NOT_MY_KEY does not open the keys already in the store (key " +
                              std::to_string(newest.back().record.kid) +
                              "): refusing to add keys sealed under a different master key");
   }

@@ -52,4 +52,29 @@ std::optional<std::string> read_file(const std::string& path, std::size_t max_by
   }
 }
 
+std::optional<std::string> read_secret_file(const std::string& path, std::size_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  // One byte more than allowed, to tell "exactly max" from "too long"; the
+  // string never grows past it, so it is never reallocated.
+  std::string out(max_bytes + 1, '\0');
+  std::size_t got = 0;
+  bool failed = false;
+  while (got < out.size()) {
+    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) failed = true;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  const bool ok = !failed && got <= max_bytes;
+  // Wipe what will not be returned (all of it on failure).
+  volatile char* p = out.data();
+  for (std::size_t i = ok ? got : 0; i < out.size(); ++i) p[i] = 0;
+  if (!ok) return std::nullopt;
+  out.resize(got);  // shrinking keeps the buffer
+  return out;
+}
+
 }  // namespace jwks::util

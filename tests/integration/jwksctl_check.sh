@@ -75,9 +75,14 @@ expect 65 "rekey to a too-short key" -- sh -c "echo short | NOT_MY_KEY=$old '$ct
 printf '%s\n' "$new" > "$dir/new.key"
 expect 0 "rekey from a file" -- env NOT_MY_KEY="$old" "$ctl" rekey --new-key-file "$dir/new.key"
 contains "$dir/out" "re-encrypted 3 key(s)" "every key was re-encrypted"
-expect 1 "rotate with the old key is refused" -- env NOT_MY_KEY="$old" "$ctl" rotate
+expect 65 "rotate with the old key is refused" -- env NOT_MY_KEY="$old" "$ctl" rotate
 contains "$dir/err" "does not open" "the refusal says why"
+expect 65 "init with the old key is refused the same way" -- env NOT_MY_KEY="$old" "$ctl" init
 expect 0 "rotate with the new key" -- env NOT_MY_KEY="$new" "$ctl" rotate
+expect 0 "the master secret from a file (NOT_MY_KEY_FILE)" -- env -u NOT_MY_KEY NOT_MY_KEY_FILE="$dir/new.key" "$ctl" rotate
+expect 78 "NOT_MY_KEY and NOT_MY_KEY_FILE both set" -- env NOT_MY_KEY="$new" NOT_MY_KEY_FILE="$dir/new.key" "$ctl" rotate
+contains "$dir/err" "both set" "the refusal names the two variables"
+expect 78 "an unreadable NOT_MY_KEY_FILE" -- env -u NOT_MY_KEY NOT_MY_KEY_FILE="$dir/no-such-file" "$ctl" rotate
 expect 0 "users list" -- "$ctl" users list
 expect 2 "delete an unknown user" -- "$ctl" users delete nobody
 expect 64 "unknown command" -- "$ctl" frobnicate

@@ -9,9 +9,15 @@
 
 namespace jwks::crypto {
 
-enum class MasterKeyError { kMissing, kTooShort };
+enum class MasterKeyError {
+  kMissing,         // neither NOT_MY_KEY nor NOT_MY_KEY_FILE is set (or the secret is empty)
+  kTooShort,        // fewer than 32 bytes
+  kBothSet,         // NOT_MY_KEY and NOT_MY_KEY_FILE are both set
+  kFileUnreadable,  // NOT_MY_KEY_FILE cannot be read (or is over 4 KiB)
+};
 
-// A human-readable explanation naming NOT_MY_KEY, for logs and the CLI.
+// A human-readable explanation naming NOT_MY_KEY (or NOT_MY_KEY_FILE), for
+// logs and the CLI.
 std::string describe(MasterKeyError e);
 
 class MasterKey {
@@ -26,7 +32,10 @@ class MasterKey {
   // Decoded secrets are wiped.
   static util::Result<MasterKey, MasterKeyError> from_secret(std::string_view secret);
 
-  // Reads the NOT_MY_KEY environment variable and calls from_secret.
+  // The secret from the NOT_MY_KEY environment variable, or else from the
+  // file NOT_MY_KEY_FILE names (so that no long-lived process's environment
+  // holds it); setting both is an error. Then from_secret. The copy read
+  // from the file is wiped.
   static util::Result<MasterKey, MasterKeyError> from_environment();
 
   // The derived AES-256 key; valid while this object lives.

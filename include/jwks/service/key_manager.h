@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,13 @@ struct RetireResult {
   enum class Outcome { kRetired, kAlreadyRetired, kNotFound } outcome;
   std::int64_t retires_at = 0;  // kRetired: when it stops signing
   KeyChanges changes;           // what retiring it made (a successor, say)
+};
+
+// NOT_MY_KEY does not open the keys already in the store: nothing is added
+// (jwksctl exits 65 for it, whatever the command).
+class MasterKeyMismatch : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // An expired key made for ?expired=true expired this long before it was made.
@@ -80,7 +88,7 @@ class KeyManager {
   // request needs next (the JWKS, the signing key) without reading again.
   const std::vector<store::KeyRecord>& keys() const { return keys_; }
 
-  // Throws std::runtime_error unless the factory's master key opens the
+  // Throws MasterKeyMismatch unless the factory's master key opens the
   // newest stored key (called before any key is added).
   void require_matching_master_key() const;
 

@@ -17,4 +17,9 @@ bool write_file_atomically(const std::string& path, const std::string& text);
 // `max_bytes`.
 std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes);
 
+// The same for a file that holds a secret (a master key): read straight into
+// one buffer allocated up front, so no copy is left behind in freed memory.
+// The caller wipes the result (crypto::cleanse) when done with it.
+std::optional<std::string> read_secret_file(const std::string& path, std::size_t max_bytes);
+
 }  // namespace jwks::util
