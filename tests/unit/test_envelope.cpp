@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <unistd.h>
+
 #include "jwks/crypto/envelope.h"
 #include "jwks/crypto/master_key.h"
 #include "jwks/crypto/rsa.h"
@@ -140,6 +142,42 @@ BOOST_AUTO_TEST_CASE(short_or_missing_master_secret_fails_closed) {
     BOOST_TEST((r.error() == MasterKeyError::kTooShort));
     BOOST_TEST(describe(r.error()).find("NOT_MY_KEY") != std::string::npos);
   }
+}
+
+// The secret from a file (NOT_MY_KEY_FILE) opens what the same secret from
+// NOT_MY_KEY sealed; both at once, or a file that cannot be read, fail closed.
+BOOST_AUTO_TEST_CASE(master_secret_from_a_file) {
+  char path[] = "/tmp/jwks-master.XXXXXX";
+  int fd = ::mkstemp(path);
+  BOOST_REQUIRE(fd >= 0);
+  const std::string line = std::string(kHexSecret) + "\n";
+  BOOST_REQUIRE(::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+  ::close(fd);
+  auto env = seal(master(), payload());
+
+  ::unsetenv("NOT_MY_KEY");
+  ::setenv("NOT_MY_KEY_FILE", path, 1);
+  auto from_file = MasterKey::from_environment();
+  BOOST_REQUIRE(from_file.ok());
+  BOOST_TEST(open(from_file.value(), env).ok());
+
+  ::setenv("NOT_MY_KEY", kHexSecret, 1);
+  auto both = MasterKey::from_environment();
+  BOOST_REQUIRE(!both.ok());
+  BOOST_TEST((both.error() == MasterKeyError::kBothSet));
+  BOOST_TEST(describe(both.error()).find("NOT_MY_KEY_FILE") != std::string::npos);
+
+  ::unsetenv("NOT_MY_KEY");
+  ::setenv("NOT_MY_KEY_FILE", "/nonexistent/jwks-master-key", 1);
+  auto unreadable = MasterKey::from_environment();
+  BOOST_REQUIRE(!unreadable.ok());
+  BOOST_TEST((unreadable.error() == MasterKeyError::kFileUnreadable));
+
+  ::unlink(path);
+  ::unsetenv("NOT_MY_KEY_FILE");
+  auto missing = MasterKey::from_environment();
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST((missing.error() == MasterKeyError::kMissing));
 }
 
 BOOST_AUTO_TEST_CASE(sealed_private_key_round_trip) {
