@@ -1,10 +1,8 @@
 // The FastCGI-to-request conversion: request_from_params, then the two things
-// derived from a request's untrusted parts, request_base_url (the issuer when
-// JWKS_ISSUER is unset) and client_address (X-Forwarded-For behind proxies).
+// derived from a request, loopback_origin (the issuer when JWKS_ISSUER is
+// unset: never from Host) and client_address (X-Forwarded-For behind proxies,
+// canonical addresses).
 // Input: see fcgi_input.h.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <cctype>
 
@@ -17,11 +15,28 @@ using namespace jwks;
 
 namespace {
 
-const std::vector<std::string> kTrustedProxies{"127.0.0.1", "::1", "10.0.0.1"};
+http::ClientAddressPolicy policy() {
+  http::ClientAddressPolicy p;
+  for (const char* n : {"127.0.0.1", "::1", "10.0.0.0/8", "2001:db8::/32"}) p.trusted_proxies.push_back(*util::parse_ip_network(n));
+  return p;
+}
+const http::ClientAddressPolicy kPolicy = policy();
 
-bool is_ip_literal(const std::string& s) {
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+bool trusted(const util::IpAddress& a) {
+  return std::any_of(kPolicy.trusted_proxies.begin(), kPolicy.trusted_proxies.end(),
+                     [&](const util::IpNetwork& n) { return n.contains(a); });
+}
+
+// A client as client_address gives it: canonical, keyed by itself or its /64.
+void check_client(const service::Client& c) {
+  if (c.address == "unknown") {
+    FUZZ_CHECK(c.rate_key == "unknown");
+    return;
+  }
+  auto a = util::parse_ip_address(c.address);
+  FUZZ_CHECK(a && a->to_string() == c.address);
+  if (!a->v6) FUZZ_CHECK(c.rate_key == c.address);
+  else FUZZ_CHECK(c.rate_key == util::IpNetwork{a->masked(64), 64}.to_string());
 }
 
 }  // namespace
@@ -34,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(r.body == in.body);
   FUZZ_CHECK(r.method == in.last("REQUEST_METHOD").value_or(""));
   FUZZ_CHECK(r.remote_addr == in.last("REMOTE_ADDR").value_or(""));
-  FUZZ_CHECK(r.server_name == in.last("SERVER_NAME").value_or(""));
+  FUZZ_CHECK(r.server_addr == in.last("SERVER_ADDR").value_or(""));
   // path "?" query is REQUEST_URI again, and the path never holds a '?'.
   FUZZ_CHECK(r.path.find('?') == std::string::npos);
   const std::string_view uri = in.last("REQUEST_URI").value_or("");
@@ -52,27 +67,43 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(r.header(name) == std::string_view(value));
   }
 
-  // The base URL goes into tokens as "iss": scheme "://" host [":" port],
-  // nothing a client could use to smuggle a path, user info or a second URL.
-  const std::string base = http::request_base_url(r);
-  const std::string scheme = r.https ? "https://" : "http://";
-  FUZZ_CHECK(base.size() > scheme.size() && base.compare(0, scheme.size(), scheme) == 0);
-  const std::string host = base.substr(scheme.size());
-  FUZZ_CHECK(std::all_of(host.begin(), host.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == ':' || c == '[' || c == ']';
-  }));
-  FUZZ_CHECK(host.front() != '.' && host.front() != ':' && host.front() != '-');
-
-  // The client is REMOTE_ADDR, or an IP literal that is not one of our proxies.
-  const std::string client = http::client_address(r, kTrustedProxies);
-  const bool trusted_remote =
-      std::find(kTrustedProxies.begin(), kTrustedProxies.end(), r.remote_addr) != kTrustedProxies.end();
-  if (!trusted_remote || !r.header("x-forwarded-for")) FUZZ_CHECK(client == r.remote_addr);
-  if (client != r.remote_addr) {
-    FUZZ_CHECK(is_ip_literal(client));
-    FUZZ_CHECK(std::find(kTrustedProxies.begin(), kTrustedProxies.end(), client) == kTrustedProxies.end());
-    FUZZ_CHECK(r.header("x-forwarded-for")->find(client) != std::string_view::npos);
+  // The loopback origin goes into tokens as "iss": scheme "://" a canonical
+  // loopback address [":" port], from SERVER_ADDR, whatever Host says.
+  if (auto origin = http::loopback_origin(r)) {
+    const std::string scheme = r.https ? "https://" : "http://";
+    FUZZ_CHECK(origin->compare(0, scheme.size(), scheme) == 0);
+    std::string host = origin->substr(scheme.size());
+    if (const std::size_t port = host.rfind(':'); port != std::string::npos && host.back() != ']' &&
+                                                  (host.front() != '[' || host.find("]:") != std::string::npos))
+      host = host.substr(0, port);
+    if (host.front() == '[') host = host.substr(1, host.size() - 2);
+    auto a = util::parse_ip_address(host);
+    FUZZ_CHECK(a && a->is_loopback() && a->to_string() == host);
+    FUZZ_CHECK(a == util::parse_ip_address(r.server_addr));
+  } else {
+    auto a = util::parse_ip_address(r.server_addr);
+    const std::string& port = r.server_port;
+    const bool bad_port = port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos;
+    FUZZ_CHECK(!a || !a->is_loopback() || bad_port);
   }
-  FUZZ_CHECK(http::client_address(r, {}) == r.remote_addr);
+
+  // The client is the canonical REMOTE_ADDR, or a forwarded hop that is not
+  // one of our proxies; a refusal only for a trusted proxy's forwarded value.
+  const auto remote = util::parse_ip_address(r.remote_addr);
+  const auto client = http::client_address(r, kPolicy);
+  const bool believed = remote && trusted(*remote) && r.header("x-forwarded-for");
+  if (!believed) {
+    FUZZ_CHECK(client.ok());
+    FUZZ_CHECK(client->address == (remote ? remote->to_string() : "unknown"));
+  }
+  if (client) {
+    check_client(client.value());
+    if (client->address != "unknown" && remote && client->address != remote->to_string()) FUZZ_CHECK(believed);
+    if (believed && client->address != remote->to_string())
+      FUZZ_CHECK(r.header("x-forwarded-for")->find_first_of("0123456789abcdefABCDEF") != std::string_view::npos);
+  }
+  auto untrusting = http::client_address(r, {});
+  FUZZ_CHECK(untrusting.ok());
+  check_client(untrusting.value());
   return 0;
 }

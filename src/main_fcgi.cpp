@@ -49,6 +49,6 @@ int main() {
   service::SystemClock clock;
   service::SigningKeyFactory factory(master.value(), *crypto::parse_jws_alg(settings->alg));
   service::Issuer issuer(settings.value(), master.value(), clock, factory);
-  http::Router router(issuer, settings->trusted_proxies);
+  http::Router router(issuer, http::ClientAddressPolicy{settings->trusted_proxies, settings->ipv6_prefix});
   return http::serve_fastcgi(router, http::FastcgiOptions{0, settings->max_body_bytes});
 }

@@ -1,43 +1,53 @@
 #include "jwks/http/client_address.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
 namespace jwks::http {
 namespace {
 
-bool is_ip(const std::string& s) {
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+bool trusted(const util::IpAddress& a, const std::vector<util::IpNetwork>& proxies) {
+  return std::any_of(proxies.begin(), proxies.end(), [&](const util::IpNetwork& n) { return n.contains(a); });
 }
 
-bool trusted(const std::string& addr, const std::vector<std::string>& list) {
-  return std::find(list.begin(), list.end(), addr) != list.end();
+service::Client client_of(const util::IpAddress& a, int ipv6_prefix) {
+  if (!a.v6) return service::Client{a.to_string(), a.to_string()};
+  return service::Client{a.to_string(), util::IpNetwork{a.masked(ipv6_prefix), ipv6_prefix}.to_string()};
 }
 
-std::string trim(std::string_view s) {
+std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
+  return s;
 }
 
 }  // namespace
 
-std::string client_address(const Request& request, const std::vector<std::string>& trusted_proxies) {
-  const std::string& remote = request.remote_addr;
+util::Result<service::Client, std::string> client_address(const Request& request, const ClientAddressPolicy& policy) {
+  const std::optional<util::IpAddress> remote = util::parse_ip_address(request.remote_addr);
+  if (!remote) return service::Client{"unknown", "unknown"};
   auto forwarded = request.header("x-forwarded-for");
-  if (!forwarded || !trusted(remote, trusted_proxies)) return remote;
+  if (!forwarded || !trusted(*remote, policy.trusted_proxies)) return client_of(*remote, policy.ipv6_prefix);
+
+  std::optional<util::IpAddress> leftmost;
   std::string_view list = *forwarded;
   while (!list.empty()) {
-    std::size_t comma = list.rfind(',');
-    std::string hop = trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+    const std::size_t comma = list.rfind(',');
+    const std::string_view hop = trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(0, comma);
-    if (!is_ip(hop)) break;
-    if (!trusted(hop, trusted_proxies)) return hop;
+    if (hop.empty()) continue;
+    auto a = util::parse_ip_address(hop);
+    if (!a) return util::fail(std::string(hop.substr(0, 64)));
+    if (!trusted(*a, policy.trusted_proxies)) return client_of(*a, policy.ipv6_prefix);
+    leftmost = a;
   }
-  return remote;
+  return client_of(leftmost ? *leftmost : *remote, policy.ipv6_prefix);
+}
+
+std::string peer_address(const Request& request) {
+  auto a = util::parse_ip_address(request.remote_addr);
+  return a ? a->to_string() : std::string("unknown");
 }
 
 }  // namespace jwks::http

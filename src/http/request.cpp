@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+
+#include "jwks/util/ip_address.h"
 
 namespace jwks::http {
 namespace {
@@ -65,8 +68,15 @@ Request request_from_params(std::span<const char* const> params, std::string bod
       r.https = r.https || value == "on" || value == "1";
     } else if (name == "REQUEST_SCHEME") {
       r.https = r.https || value == "https";
-    } else if (name == "SERVER_NAME") {
-      r.server_name = value;
+    } else if (name == "SERVER_ADDR") {
+      r.server_addr = value;
+    } else if (name == "REDIRECT_STATUS") {
+      // The fronts' error handlers (lighttpd server.error-handler, Apache
+      // ErrorDocument) hand us their own 4xx/5xx this way; 200 otherwise.
+      int status = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), status);
+      if (ec == std::errc{} && end == value.data() + value.size() && status >= 400 && status <= 599)
+        r.front_status = status;
     } else if (name == "SERVER_PORT") {
       r.server_port = value;
     } else if (name == "CONTENT_TYPE") {
@@ -88,35 +98,15 @@ Request request_from_params(std::span<const char* const> params, std::string bod
   return r;
 }
 
-namespace {
-
-// Letters, digits, '-', '.', and for IPv6 literals '[', ']', ':'; an optional
-// ":port" of digits. No user info, path, spaces or control characters.
-bool valid_host(std::string_view host) {
-  if (host.empty() || host.size() > 255) return false;
-  for (char c : host) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == ':' || c == '[' || c == ']'))
-      return false;
-  }
-  return host.front() != '.' && host.front() != ':' && host.front() != '-';
-}
-
-}  // namespace
-
-std::string request_base_url(const Request& request) {
-  const std::string scheme = request.https ? "https" : "http";
-  auto host = request.header("host");
-  if (host && valid_host(*host)) {
-    std::string h(*host);
-    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return scheme + "://" + h;
-  }
-  std::string name = valid_host(request.server_name) ? request.server_name : std::string("localhost");
-  const bool default_port = request.server_port.empty() || (request.https && request.server_port == "443") ||
-                            (!request.https && request.server_port == "80");
-  bool port_ok = !request.server_port.empty() &&
-                 request.server_port.find_first_not_of("0123456789") == std::string::npos;
-  return scheme + "://" + name + (default_port || !port_ok ? "" : ":" + request.server_port);
+std::optional<std::string> loopback_origin(const Request& request) {
+  auto addr = util::parse_ip_address(request.server_addr);
+  if (!addr || !addr->is_loopback()) return std::nullopt;
+  const std::string& port = request.server_port;
+  if (!port.empty() && (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos))
+    return std::nullopt;
+  const std::string host = addr->v6 ? "[" + addr->to_string() + "]" : addr->to_string();
+  const bool default_port = port.empty() || port == (request.https ? "443" : "80");
+  return std::string(request.https ? "https://" : "http://") + host + (default_port ? "" : ":" + port);
 }
 
 const char* reason_phrase(int status) {
@@ -127,14 +117,24 @@ const char* reason_phrase(int status) {
     case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
+    case 411: return "Length Required";
     case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
     case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
     default: return "Unknown";
   }
 }

@@ -35,6 +35,14 @@ Response json_response(int status, std::string body) {
   return r;
 }
 
+// A trusted proxy forwarded something that is not an address: refused, as
+// neither the proxy's address nor the text can stand for the client.
+Response forwarded_for_error(const std::string& hop) {
+  util::log_warning("refused: X-Forwarded-For from a trusted proxy holds " + util::quote(hop) +
+                    ", which is not an address");
+  return error_response(400, "invalid_request", "X-Forwarded-For holds a value that is not an IP address");
+}
+
 // ?expired=true (also 1, yes or a bare "expired"); false/0/no turn it off.
 std::optional<bool> expired_flag(std::string_view query) {
   auto fields = util::parse_form(query);
@@ -116,7 +124,7 @@ Response Router::root() const {
 
 Response Router::jwks(const Request& request) const {
   auto keys = api_.jwks();
-  if (!keys) return to_response(keys.error(), request.remote_addr);
+  if (!keys) return to_response(keys.error(), peer_address(request));
   // A new key is published a full lead before it signs and max-age is at
   // most half that lead, so a cached set always holds the key that signs;
   // revalidation is a cheap 304. If the server cannot answer, a stale copy
@@ -143,10 +151,12 @@ Response Router::auth(const Request& request) const {
                                              request.header("authorization"));
   if (!credentials) return to_response(credentials.error());
 
-  const std::string client = client_address(request, trusted_proxies_);
-  service::TokenRequest token_request{std::move(credentials.value()), *expired, client, request_base_url(request)};
+  auto client = client_address(request, clients_);
+  if (!client) return forwarded_for_error(client.error());
+  service::TokenRequest token_request{std::move(credentials.value()), *expired, client.value(),
+                                      loopback_origin(request)};
   auto token = api_.issue_token(token_request);
-  if (!token) return to_response(token.error(), client);
+  if (!token) return to_response(token.error(), client->address);
 
   Response r = json_response(200, nlohmann::json{{"token", token.value()}}.dump());
   r.set_header("Cache-Control", "no-store");
@@ -155,18 +165,14 @@ Response Router::auth(const Request& request) const {
 }
 
 Response Router::discovery(const Request& request) const {
-  auto doc = api_.discovery(request_base_url(request));
-  if (!doc) return to_response(doc.error(), request.remote_addr);
-  Response r = json_response(200, std::move(doc.value()));
-  // Without JWKS_ISSUER the document names the request's Host: a shared
-  // cache must not hand one host's document to another.
-  r.set_header("Vary", "Host");
-  return r;
+  auto doc = api_.discovery(loopback_origin(request));
+  if (!doc) return to_response(doc.error(), peer_address(request));
+  return json_response(200, std::move(doc.value()));
 }
 
 Response Router::readiness(const Request& request) const {
   auto status = api_.readiness();
-  if (!status) return to_response(status.error(), request.remote_addr);
+  if (!status) return to_response(status.error(), peer_address(request));
   Response r = json_response(200, std::move(status.value()));
   r.set_header("Cache-Control", "no-store");
   return r;
@@ -175,9 +181,10 @@ Response Router::readiness(const Request& request) const {
 Response Router::register_user(const Request& request) const {
   auto registration = auth::parse_registration(request.header("content-type").value_or(""), request.body);
   if (!registration) return to_response(registration.error());
-  const std::string client = client_address(request, trusted_proxies_);
-  auto password = api_.register_user(service::RegisterRequest{std::move(registration.value()), client});
-  if (!password) return to_response(password.error(), client);
+  auto client = client_address(request, clients_);
+  if (!client) return forwarded_for_error(client.error());
+  auto password = api_.register_user(service::RegisterRequest{std::move(registration.value()), client.value()});
+  if (!password) return to_response(password.error(), client->address);
   Response r = json_response(201, nlohmann::json{{"password", password.value()}}.dump());
   r.set_header("Cache-Control", "no-store");
   return r;

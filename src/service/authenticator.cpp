@@ -7,8 +7,8 @@ namespace jwks::service {
 namespace {
 
 ServiceError refuse(std::string_view addr, std::string_view username, std::string_view reason) {
-  util::log_warning("auth failure from " + std::string(addr) + " user '" + std::string(username) +
-                    "': " + std::string(reason));
+  util::log_warning("auth failure from " + std::string(addr) + " user " + util::quote(username) + ": " +
+                    std::string(reason));
   return ServiceError{ErrorCode::kUnauthorized, "invalid username or password", std::string(reason)};
 }
 

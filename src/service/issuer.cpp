@@ -67,29 +67,31 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
     return util::fail(ServiceError{ErrorCode::kInvalidRequest, "expired tokens are disabled on this server",
                                    "expired token refused: JWKS_ALLOW_EXPIRED=0"});
   }
+  auto issuer = issuer_for(request.loopback_origin);  // a configuration error costs nothing
+  if (!issuer) return util::fail(issuer.error());
   return guarded("auth", [&]() -> util::Result<std::string, ServiceError> {
     store::Database db = open_store();
     const auth::RateLimit& limit = settings_.rate_limit;
     store::RateDecision rate =
-        store::RateTable(db).acquire(request.client_addr, clock_.now_ms(), limit.window_ms, limit.requests);
+        store::RateTable(db).acquire(request.client.rate_key, clock_.now_ms(), limit.window_ms, limit.requests);
     if (!rate.allowed) {
       return util::fail(ServiceError{ErrorCode::kRateLimited, "too many token requests; retry later", "",
                                      auth::retry_after_seconds(rate.retry_after_ms)});
     }
     auto principal = Authenticator(db, settings_.auth_mode, password_params_)
-                         .authenticate(request.credentials, request.client_addr);
+                         .authenticate(request.credentials, request.client.address);
     if (!principal) return util::fail(principal.error());
 
     KeyManager keys(db, clock_, factory_, key_policy(settings_));
     keys.ensure();
     export_keys(keys.keys());
-    const TokenSubject who{principal->subject, issuer_for(request.base_url), settings_.audience};
+    const TokenSubject who{principal->subject, issuer.value(), settings_.audience};
     auto token = TokenService(db, master_, clock_, settings_.token_lifetime, settings_.alg)
                      .issue(who, request.expired, keys.keys());
     if (token && principal->user_id) {
       std::optional<std::string_view> rehashed;
       if (principal->rehashed) rehashed = *principal->rehashed;
-      store::UserRepository(db).record_login(*principal->user_id, request.client_addr, rehashed);
+      store::UserRepository(db).record_login(*principal->user_id, request.client.address, rehashed);
     }
     return token;
   });
@@ -103,12 +105,18 @@ void Issuer::export_keys(std::span<const store::KeyRecord> keys) {
   refresh_export(settings_.export_file, build_jwks(keys, clock_.now(), jwks_max_age(settings_.publish_lead)));
 }
 
-std::string Issuer::issuer_for(const std::string& base_url) const {
-  return settings_.issuer.empty() ? base_url : settings_.issuer;
+util::Result<std::string, ServiceError> Issuer::issuer_for(const std::optional<std::string>& loopback_origin) const {
+  if (!settings_.issuer.empty()) return settings_.issuer;
+  if (loopback_origin) return *loopback_origin;
+  return util::fail(ServiceError{ErrorCode::kInternal, "the server has no issuer configured",
+                                 "JWKS_ISSUER is not set and the request did not come to a loopback address: set "
+                                 "JWKS_ISSUER to the URL clients reach this server by (https://auth.example.com)"});
 }
 
-util::Result<std::string, ServiceError> Issuer::discovery(const std::string& base_url) {
-  const std::string iss = issuer_for(base_url);
+util::Result<std::string, ServiceError> Issuer::discovery(const std::optional<std::string>& loopback_origin) {
+  auto issuer = issuer_for(loopback_origin);
+  if (!issuer) return util::fail(issuer.error());
+  const std::string& iss = issuer.value();
   nlohmann::json doc{{"issuer", iss},
                      {"jwks_uri", iss + "/.well-known/jwks.json"},
                      {"token_endpoint", iss + "/auth"},
@@ -164,7 +172,7 @@ util::Result<std::string, ServiceError> Issuer::register_user(const RegisterRequ
       return util::fail(ServiceError{ErrorCode::kConflict,
                                      username ? "username is already taken" : "email is already registered", ""});
     }
-    util::log_info("registered user " + std::to_string(id.value()) + " from " + request.client_addr);
+    util::log_info("registered user " + std::to_string(id.value()) + " from " + request.client.address);
     return password;
   });
 }

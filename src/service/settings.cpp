@@ -1,8 +1,5 @@
 #include "jwks/service/settings.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <charconv>
 #include <cstdlib>
 #include <string_view>
@@ -81,14 +78,16 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
       std::string_view item = list.substr(0, sep);
       list = sep == std::string_view::npos ? std::string_view{} : list.substr(sep + 1);
       if (item.empty()) continue;
-      std::string ip(item);
-      unsigned char buf[sizeof(in6_addr)];
-      if (inet_pton(AF_INET, ip.c_str(), buf) != 1 && inet_pton(AF_INET6, ip.c_str(), buf) != 1)
-        return util::fail("JWKS_TRUSTED_PROXIES must list IP addresses separated by commas; '" + ip +
-                          "' is not one");
-      s.trusted_proxies.push_back(std::move(ip));
+      auto network = util::parse_ip_network(item);
+      if (!network)
+        return util::fail("JWKS_TRUSTED_PROXIES must list IP addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32) "
+                          "separated by commas; '" + std::string(item) + "' is not one");
+      s.trusted_proxies.push_back(*network);
     }
   }
+  std::int64_t prefix = s.ipv6_prefix;
+  if (auto e = integer("JWKS_IPV6_PREFIX", 1, 128, prefix)) return util::fail(*e);
+  s.ipv6_prefix = static_cast<int>(prefix);
   if (auto v = get("JWKS_ISSUER")) {
     std::string iss(*v);
     while (!iss.empty() && iss.back() == '/') iss.pop_back();

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace jwks::util {
 
 void log(LogLevel level, std::string_view message) {
@@ -23,7 +25,7 @@ void log(LogLevel level, std::string_view message) {
   line += name;
   line += ": ";
   for (unsigned char c : message) {
-    if (c < 0x20 || c == 0x7f) {
+    if (c < 0x20 || c >= 0x7f) {
       char esc[8];
       std::snprintf(esc, sizeof esc, "\\x%02x", c);
       line += esc;
@@ -34,6 +36,11 @@ void log(LogLevel level, std::string_view message) {
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
+}
+
+std::string quote(std::string_view value) {
+  return nlohmann::json(std::string(value)).dump(-1, ' ', /*ensure_ascii=*/true,
+                                                 nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace jwks::util

@@ -258,6 +258,20 @@ BOOST_AUTO_TEST_CASE(discovery_and_health) {
   BOOST_TEST(ready.json().at("status") == "ready");
 }
 
+// Issue 12: "curl -H 'Host: accounts.google.com' -d '' .../auth" got a token
+// with that iss. A client's Host chooses neither the token nor discovery.
+BOOST_AUTO_TEST_CASE(a_foreign_host_changes_neither_the_token_nor_discovery) {
+  const std::string own = http("GET", "/.well-known/openid-configuration").body;
+  for (const char* host : {"Host: accounts.google.com", "Host: evil.example:443", "Host: 127.0.0.1:1"}) {
+    HttpResponse d = http("GET", "/.well-known/openid-configuration", "", {host});
+    BOOST_REQUIRE_EQUAL(d.status, 200);
+    BOOST_TEST(d.body == own, host);
+    BOOST_TEST(d.json().at("jwks_uri") == base_url() + "/.well-known/jwks.json");
+    Token t = get_token("", "", {host});
+    BOOST_TEST(t.claims.at("iss") == base_url(), host);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(jwks_lists_unexpired_rsa_keys) {
   nlohmann::json keys = jwks_keys();
   BOOST_REQUIRE(!keys.empty());

@@ -881,7 +881,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails) {
     BOOST_TEST(!ready.ok(), damage);
     if (!ready.ok()) BOOST_TEST((ready.error().code == service::ErrorCode::kUnavailable));
     // The key that signs is the one still published.
-    auto token = issuer.issue_token({auth::Credentials{}, false, "192.0.2.1", "http://127.0.0.1"});
+    auto token = issuer.issue_token({auth::Credentials{}, false, {"192.0.2.1", "192.0.2.1"}, "http://127.0.0.1"});
     BOOST_REQUIRE(token.ok());
     BOOST_TEST(kid_of(token.value()) == doc["keys"][0]["kid"].get<std::string>());
     clock.advance(1);

@@ -36,9 +36,9 @@ class FakeApi final : public service::Api {
     if (fail_with) return util::fail(*fail_with);
     return std::string("0b7e8a2c-1f4d-4c3b-9a6e-2d5f8c9b1a70");
   }
-  util::Result<std::string, service::ServiceError> discovery(const std::string& base_url) override {
-    last_base_url = base_url;
-    return std::string(R"({"issuer":")") + base_url + "\"}";
+  util::Result<std::string, service::ServiceError> discovery(const std::optional<std::string>& origin) override {
+    last_origin = origin;
+    return std::string(R"({"issuer":")") + origin.value_or("none") + "\"}";
   }
   util::Result<std::string, service::ServiceError> readiness() override {
     if (fail_with) return util::fail(*fail_with);
@@ -46,7 +46,7 @@ class FakeApi final : public service::Api {
   }
   bool expired_tokens_allowed() const override { return allow_expired; }
   std::optional<service::RegisterRequest> last_register_request;
-  std::string last_base_url;
+  std::optional<std::string> last_origin;
 };
 
 Request request(std::string method, std::string path, std::string query = "", std::string body = "",
@@ -122,7 +122,8 @@ BOOST_AUTO_TEST_CASE(auth_issues_a_token) {
   BOOST_REQUIRE(api.last_token_request.has_value());
   BOOST_TEST(*api.last_token_request->credentials.username == "alice");
   BOOST_TEST(!api.last_token_request->expired);
-  BOOST_TEST(api.last_token_request->client_addr == "127.0.0.1");
+  BOOST_TEST(api.last_token_request->client.address == "127.0.0.1");
+  BOOST_TEST(api.last_token_request->client.rate_key == "127.0.0.1");
 
   // No body at all: an anonymous token request in open mode.
   BOOST_TEST(router.handle(request("POST", "/auth")).status == 200);
@@ -247,7 +248,8 @@ BOOST_AUTO_TEST_CASE(a_forwarded_for_given_twice_is_dropped) {
                           "HTTP_X_FORWARDED_FOR=203.0.113.5", "HTTP_X_FORWARDED_FOR=198.51.100.99"};
   Request r = http::request_from_params(params, "");
   BOOST_TEST(!r.header("x-forwarded-for").has_value());
-  BOOST_TEST(http::client_address(r, {"127.0.0.1"}) == "127.0.0.1");
+  http::ClientAddressPolicy policy{{*util::parse_ip_network("127.0.0.1")}, 64};
+  BOOST_TEST(http::client_address(r, policy)->address == "127.0.0.1");
 }
 
 BOOST_AUTO_TEST_CASE(register_returns_201_with_the_password) {
@@ -293,34 +295,116 @@ BOOST_AUTO_TEST_CASE(conflict_and_rate_limit_statuses) {
   BOOST_TEST(r.header("Retry-After").value_or("") == "3");
 }
 
+http::ClientAddressPolicy trusting(std::vector<std::string> networks, int ipv6_prefix = 64) {
+  http::ClientAddressPolicy p;
+  for (const auto& n : networks) p.trusted_proxies.push_back(*util::parse_ip_network(n));
+  p.ipv6_prefix = ipv6_prefix;
+  return p;
+}
+
 BOOST_AUTO_TEST_CASE(forwarded_for_is_believed_only_from_trusted_proxies) {
   FakeApi api;
   Request r = request("POST", "/auth");
   r.headers["x-forwarded-for"] = "203.0.113.7, 10.0.0.2";
   http::Router untrusting(api);
   untrusting.handle(r);
-  BOOST_TEST(api.last_token_request->client_addr == "127.0.0.1");
+  BOOST_TEST(api.last_token_request->client.address == "127.0.0.1");
 
-  http::Router trusting(api, {"127.0.0.1", "10.0.0.2"});
-  trusting.handle(r);
-  BOOST_TEST(api.last_token_request->client_addr == "203.0.113.7");  // right-most untrusted hop
+  http::Router trusting_router(api, trusting({"127.0.0.1", "10.0.0.2"}));
+  trusting_router.handle(r);
+  BOOST_TEST(api.last_token_request->client.address == "203.0.113.7");  // right-most untrusted hop
 
+  // A value that is not an address is refused: keying by the proxy would put
+  // everyone behind it in one budget.
+  api.last_token_request.reset();
   r.headers["x-forwarded-for"] = "garbage, 10.0.0.2";
-  trusting.handle(r);
-  BOOST_TEST(api.last_token_request->client_addr == "127.0.0.1");
+  expect_json_error(trusting_router.handle(r), 400, "invalid_request");
+  BOOST_TEST(!api.last_token_request.has_value());
+}
+
+// Issue 12: addresses compared as text let one client drain a proxy's
+// budget, or get a fresh one per spelling.
+BOOST_AUTO_TEST_CASE(client_addresses_are_canonical) {
+  const auto policy = trusting({"127.0.0.1", "10.0.0.0/8", "2001:db8:ffff::/48"});
+  auto client = [&](std::string remote, std::optional<std::string> xff) {
+    Request r = request("POST", "/auth");
+    r.remote_addr = std::move(remote);
+    if (xff) r.headers["x-forwarded-for"] = *xff;
+    auto c = http::client_address(r, policy);
+    BOOST_REQUIRE_MESSAGE(c.ok(), "refused: " << (c.ok() ? "" : c.error()));
+    return c.value();
+  };
+  // Ports and brackets, as proxies write them, name the same client.
+  for (const char* hop : {"1.1.1.1", "1.1.1.1:5000", " 1.1.1.1 ", "::ffff:1.1.1.1", "[::ffff:1.1.1.1]:80"}) {
+    BOOST_TEST(client("127.0.0.1", std::string(hop)).address == "1.1.1.1", hop);
+    BOOST_TEST(client("127.0.0.1", std::string(hop)).rate_key == "1.1.1.1", hop);
+  }
+  // Twelve spellings of one IPv6 address are one client.
+  for (const char* hop : {"2001:db8::1", "2001:DB8::1", "2001:0db8::1", "2001:db8:0::1", "2001:db8:0:0::1",
+                          "2001:db8::0:1", "2001:0db8:0000:0000:0000:0000:0000:0001", "[2001:db8::1]",
+                          "[2001:db8::1]:443", "2001:db8::1%eth0", "[2001:DB8:0::1]:8443", "2001:db8:0:0:0:0:0:1"}) {
+    const service::Client c = client("127.0.0.1", std::string(hop));
+    BOOST_TEST(c.address == "2001:db8::1", hop);
+    BOOST_TEST(c.rate_key == "2001:db8::/64", hop);
+  }
+  // IPv6 clients are counted by their /64 (configurable): one who owns a
+  // /64 has one budget, a neighbour in the next /64 another.
+  BOOST_TEST(client("2001:db8:1:2::abcd", std::nullopt).rate_key == "2001:db8:1:2::/64");
+  BOOST_TEST(client("2001:db8:1:2:ffff:ffff:ffff:ffff", std::nullopt).rate_key == "2001:db8:1:2::/64");
+  BOOST_TEST(client("2001:db8:1:3::1", std::nullopt).rate_key == "2001:db8:1:3::/64");
+  BOOST_TEST(client("2001:db8:1:2::abcd", std::nullopt).address == "2001:db8:1:2::abcd");  // auth_logs: the address
+  {
+    Request r = request("POST", "/auth");
+    r.remote_addr = "2001:db8:1:2::abcd";
+    BOOST_TEST(http::client_address(r, trusting({}, 48))->rate_key == "2001:db8:1::/48");
+    BOOST_TEST(http::client_address(r, trusting({}, 128))->rate_key == "2001:db8:1:2::abcd");
+  }
+  // REMOTE_ADDR is canonical too: an IPv4-mapped peer is its IPv4 address.
+  BOOST_TEST(client("::ffff:5.6.7.8", std::nullopt).address == "5.6.7.8");
+  BOOST_TEST(client("::ffff:5.6.7.8", std::nullopt).rate_key == client("5.6.7.8", std::nullopt).rate_key);
+  // Trusted proxies match by range and in any spelling.
+  BOOST_TEST(client("10.20.30.40", std::string("198.51.100.1")).address == "198.51.100.1");
+  BOOST_TEST(client("::ffff:10.20.30.40", std::string("198.51.100.1")).address == "198.51.100.1");
+  BOOST_TEST(client("2001:db8:ffff:1::9", std::string("198.51.100.1")).address == "198.51.100.1");
+  BOOST_TEST(client("11.0.0.1", std::string("198.51.100.1")).address == "11.0.0.1");  // not trusted
+  // The right-most untrusted hop, skipping trusted ones; all trusted: the left-most.
+  BOOST_TEST(client("127.0.0.1", std::string("198.51.100.1, 203.0.113.9, 10.1.1.1")).address == "203.0.113.9");
+  BOOST_TEST(client("127.0.0.1", std::string("10.1.1.2, 10.1.1.1")).address == "10.1.1.2");
+  BOOST_TEST(client("127.0.0.1", std::string(" , 203.0.113.9,")).address == "203.0.113.9");
+  // A front that gives no address (a unix socket) is one "unknown" client.
+  BOOST_TEST(client("", std::nullopt).address == "unknown");
+  BOOST_TEST(client("unix:", std::nullopt).rate_key == "unknown");
+}
+
+BOOST_AUTO_TEST_CASE(unparseable_forwarded_values_are_refused) {
+  FakeApi api;
+  http::Router router(api, trusting({"127.0.0.1"}));
+  for (const char* xff : {"unknown", "evil.example", "1.1.1.1.1", "1.1.1", "[2001:db8::1", "2001:db8::1]:80",
+                          "1.1.1.1:port", "1.1.1.1, garbage", "_hidden", "300.1.1.1"}) {
+    for (const char* path : {"/auth", "/register"}) {
+      Request r = request("POST", path, "", R"({"username":"u","email":"u@example.com"})", "application/json");
+      r.headers["x-forwarded-for"] = xff;
+      api.last_token_request.reset();
+      api.last_register_request.reset();
+      expect_json_error(router.handle(r), 400, "invalid_request");
+      BOOST_TEST(!api.last_token_request.has_value(), xff);
+      BOOST_TEST(!api.last_register_request.has_value(), xff);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(discovery_health_and_readiness) {
   FakeApi api;
   http::Router router(api);
   Request disc = request("GET", "/.well-known/openid-configuration");
-  disc.headers["host"] = "Auth.Example.com:8443";
+  disc.headers["host"] = "accounts.google.com";
+  disc.server_addr = "127.0.0.1";
+  disc.server_port = "8443";
   disc.https = true;
   Response d = router.handle(disc);
   BOOST_TEST(d.status == 200);
-  BOOST_TEST(api.last_base_url == "https://auth.example.com:8443");
-  BOOST_TEST(body_json(d)["issuer"] == "https://auth.example.com:8443");
-  BOOST_TEST(d.header("Vary").value_or("") == "Host");  // the document depends on Host
+  BOOST_TEST(*api.last_origin == "https://127.0.0.1:8443");  // the front's socket, not Host
+  BOOST_TEST(!d.header("Vary").has_value());                 // the document no longer depends on Host
 
   Response h = router.handle(request("GET", "/healthz"));
   BOOST_TEST(h.status == 200);
@@ -335,24 +419,34 @@ BOOST_AUTO_TEST_CASE(discovery_health_and_readiness) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(base_url_from_host_or_server_name) {
+// Issue 12: a client must never choose iss. Without JWKS_ISSUER the only
+// default is the front's own loopback socket, from SERVER_ADDR/SERVER_PORT.
+BOOST_AUTO_TEST_CASE(loopback_origin_comes_from_the_socket_never_from_host) {
   Request r = request("GET", "/");
-  r.server_name = "jwks.internal";
+  r.server_addr = "127.0.0.1";
   r.server_port = "8080";
-  BOOST_TEST(http::request_base_url(r) == "http://jwks.internal:8080");
-  r.server_port = "80";
-  BOOST_TEST(http::request_base_url(r) == "http://jwks.internal");
-  r.headers["host"] = "127.0.0.1:9000";
-  BOOST_TEST(http::request_base_url(r) == "http://127.0.0.1:9000");
-  r.headers["host"] = "[::1]:9000";
-  BOOST_TEST(http::request_base_url(r) == "http://[::1]:9000");
-  for (const char* evil : {"evil.com/path", "a b", "x@y", "", "\"quoted\"", "host\r\nX: y"}) {
-    r.headers["host"] = evil;
-    BOOST_TEST(http::request_base_url(r) == "http://jwks.internal", evil);
+  for (const char* host : {"accounts.google.com", "127.0.0.1:8080", "evil.com:80", ""}) {
+    r.headers["host"] = host;
+    BOOST_TEST(*http::loopback_origin(r) == "http://127.0.0.1:8080", host);
   }
-  const char* params[] = {"HTTPS=on", "SERVER_NAME=s", "SERVER_PORT=443", "REQUEST_METHOD=GET", "REQUEST_URI=/"};
+  r.server_port = "80";
+  BOOST_TEST(*http::loopback_origin(r) == "http://127.0.0.1");
+  r.server_addr = "::1";
+  r.server_port = "9000";
+  BOOST_TEST(*http::loopback_origin(r) == "http://[::1]:9000");
+  r.server_addr = "::ffff:127.0.0.2";
+  BOOST_TEST(*http::loopback_origin(r) == "http://127.0.0.2:9000");
+  for (const char* addr : {"192.0.2.1", "10.0.0.1", "2001:db8::1", "", "localhost", "128.0.0.1"}) {
+    r.server_addr = addr;
+    BOOST_TEST(!http::loopback_origin(r).has_value(), addr);
+  }
+  r.server_addr = "127.0.0.1";
+  r.server_port = "80a";
+  BOOST_TEST(!http::loopback_origin(r).has_value());
+  const char* params[] = {"HTTPS=on", "SERVER_ADDR=127.0.0.1", "SERVER_PORT=443", "REQUEST_METHOD=GET",
+                          "REQUEST_URI=/", "HTTP_HOST=evil.example"};
   Request tls = http::request_from_params(params, "");
-  BOOST_TEST(http::request_base_url(tls) == "https://s");
+  BOOST_TEST(*http::loopback_origin(tls) == "https://127.0.0.1");
 }
 
 BOOST_AUTO_TEST_CASE(jwks_etag_and_304) {

@@ -62,7 +62,10 @@ BOOST_AUTO_TEST_CASE(explicit_values) {
   BOOST_TEST(more->audience == "api://orders");
   BOOST_TEST(more->rate_limit.requests == 5);
   BOOST_TEST(more->rate_limit.window_ms == 60000);
-  BOOST_TEST(more->trusted_proxies == (std::vector<std::string>{"10.0.0.1", "::1"}), boost::test_tools::per_element());
+  std::vector<std::string> proxies;
+  for (const auto& n : more->trusted_proxies) proxies.push_back(n.to_string());
+  BOOST_TEST(proxies == (std::vector<std::string>{"10.0.0.1", "::1"}), boost::test_tools::per_element());
+  BOOST_TEST(more->ipv6_prefix == 64);  // the default
   BOOST_TEST(more->export_file.empty());  // no static export unless asked
   auto exported = load({{"JWKS_EXPORT_FILE", "/var/www/jwks/.well-known/jwks.json"}});
   BOOST_REQUIRE(exported.ok());
@@ -84,8 +87,28 @@ BOOST_AUTO_TEST_CASE(bad_values_name_their_variable) {
   expect_error_naming({{"JWKS_ISSUER", "https://a.example/?x=1"}}, "JWKS_ISSUER");
   expect_error_naming({{"JWKS_RATE_LIMIT", "10"}}, "JWKS_RATE_LIMIT");
   expect_error_naming({{"JWKS_TRUSTED_PROXIES", "10.0.0.1, proxy.local"}}, "JWKS_TRUSTED_PROXIES");
+  expect_error_naming({{"JWKS_TRUSTED_PROXIES", "10.0.0.0/33"}}, "JWKS_TRUSTED_PROXIES");
+  expect_error_naming({{"JWKS_TRUSTED_PROXIES", "10.1.2.3/8"}}, "JWKS_TRUSTED_PROXIES");  // host bits set
+  expect_error_naming({{"JWKS_IPV6_PREFIX", "0"}}, "JWKS_IPV6_PREFIX");
+  expect_error_naming({{"JWKS_IPV6_PREFIX", "129"}}, "JWKS_IPV6_PREFIX");
   expect_error_naming({{"JWKS_EXPORT_FILE", "jwks.json"}}, "JWKS_EXPORT_FILE");  // relative
   expect_error_naming({{"JWKS_EXPORT_FILE", "/var/www/jwks/"}}, "JWKS_EXPORT_FILE");  // a directory
+}
+
+// Trusted proxies in any spelling, and CIDR ranges (issue 12).
+BOOST_AUTO_TEST_CASE(trusted_proxies_are_networks) {
+  auto r = load({{"JWKS_TRUSTED_PROXIES", "10.0.0.0/8,2001:DB8::/32 ::ffff:192.0.2.1 [::1] ::ffff:172.16.0.0/108"},
+                 {"JWKS_IPV6_PREFIX", "56"}});
+  BOOST_REQUIRE(r.ok());
+  std::vector<std::string> proxies;
+  for (const auto& n : r->trusted_proxies) proxies.push_back(n.to_string());
+  BOOST_TEST(proxies == (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32", "192.0.2.1", "::1", "172.16.0.0/12"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(r->ipv6_prefix == 56);
+  BOOST_TEST(r->trusted_proxies[0].contains(*jwks::util::parse_ip_address("10.255.0.1")));
+  BOOST_TEST(!r->trusted_proxies[0].contains(*jwks::util::parse_ip_address("11.0.0.1")));
+  BOOST_TEST(r->trusted_proxies[1].contains(*jwks::util::parse_ip_address("[2001:db8:ffff::1]:443")));
+  BOOST_TEST(r->trusted_proxies[2].contains(*jwks::util::parse_ip_address("::ffff:192.0.2.1")));
 }
 
 BOOST_AUTO_TEST_CASE(durations) {

@@ -36,6 +36,8 @@ auth::Credentials creds(std::optional<std::string> user, std::optional<std::stri
   return auth::Credentials{auth::CredentialSource::kJson, std::move(user), std::move(password)};
 }
 
+const service::Client kClient{"192.0.2.10", "192.0.2.10"};
+
 // A whole issuer over a private database file, with fast Argon2 parameters.
 struct IssuerFixture {
   test::TempDir dir;
@@ -48,17 +50,18 @@ struct IssuerFixture {
   explicit IssuerFixture(service::AuthMode mode = service::AuthMode::kOpen) {
     settings.db_path = dir.file("users.db");
     settings.auth_mode = mode;
+    settings.issuer = "https://jwks.example";
     issuer.emplace(settings, master, clock, factory, kFast);
   }
   std::string register_user(const std::string& name, const std::string& email) {
-    auto r = issuer->register_user({auth::Registration{name, email}, "192.0.2.10"});
+    auto r = issuer->register_user({auth::Registration{name, email}, kClient});
     BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().description));
     return r.value();
   }
   util::Result<std::string, service::ServiceError> login(std::optional<std::string> user,
                                                          std::optional<std::string> password) {
     clock.advance(1);  // keep clear of the rate limit
-    return issuer->issue_token({creds(std::move(user), std::move(password)), false, "192.0.2.10", "https://jwks.example"});
+    return issuer->issue_token({creds(std::move(user), std::move(password)), false, kClient, std::nullopt});
   }
 };
 
@@ -118,11 +121,11 @@ BOOST_AUTO_TEST_CASE(registration_stores_only_a_hash) {
   BOOST_TEST(hash.rfind("$argon2id$", 0) == 0u);
   BOOST_TEST(hash.find(password) == std::string::npos);
 
-  auto again = f.issuer->register_user({auth::Registration{"alice", "x@example.com"}, "192.0.2.10"});
+  auto again = f.issuer->register_user({auth::Registration{"alice", "x@example.com"}, kClient});
   BOOST_REQUIRE(!again.ok());
   BOOST_TEST((again.error().code == service::ErrorCode::kConflict));
   BOOST_TEST(again.error().description.find("username") != std::string::npos);
-  auto email = f.issuer->register_user({auth::Registration{"bob", "Alice@Example.com"}, "192.0.2.10"});
+  auto email = f.issuer->register_user({auth::Registration{"bob", "Alice@Example.com"}, kClient});
   BOOST_REQUIRE(!email.ok());
   BOOST_TEST(email.error().description.find("email") != std::string::npos);
 }
@@ -181,7 +184,7 @@ BOOST_AUTO_TEST_CASE(rate_limit_is_checked_first_and_refusals_are_not_counted) {
   f.settings.rate_limit = auth::RateLimit{3, 1000};
   f.issuer.emplace(f.settings, f.master, f.clock, f.factory, kFast);
   auto attempt = [&](std::optional<std::string> pw) {
-    return f.issuer->issue_token({creds("alice", std::move(pw)), false, "192.0.2.99", "https://jwks.example"});
+    return f.issuer->issue_token({creds("alice", std::move(pw)), false, {"192.0.2.99", "192.0.2.99"}, std::nullopt});
   };
   f.register_user("alice", "alice@example.com");
   for (int i = 0; i < 3; ++i) {
@@ -195,4 +198,32 @@ BOOST_AUTO_TEST_CASE(rate_limit_is_checked_first_and_refusals_are_not_counted) {
   BOOST_TEST(limited.error().retry_after_seconds == 1);
   f.clock.advance_ms(800);  // the first attempt leaves the window
   BOOST_TEST((attempt("wrong").error().code == service::ErrorCode::kUnauthorized));
+}
+
+// Issue 12: a client never chooses iss. JWKS_ISSUER wins; without it only the
+// front's loopback origin may stand in; otherwise no token, and the log says why.
+BOOST_AUTO_TEST_CASE(the_issuer_is_configured_or_loopback_never_chosen_by_the_client) {
+  IssuerFixture f;
+  auto iss_of = [](const std::string& token) {
+    return nlohmann::json::parse(jose::parse_compact(token)->payload_json).at("iss").get<std::string>();
+  };
+  auto token = [&](std::optional<std::string> origin) {
+    f.clock.advance(1);
+    return f.issuer->issue_token({creds(std::nullopt, std::nullopt), false, kClient, std::move(origin)});
+  };
+  BOOST_TEST(iss_of(token("http://127.0.0.1:8080").value()) == "https://jwks.example");
+  BOOST_TEST(iss_of(token(std::nullopt).value()) == "https://jwks.example");
+  BOOST_TEST(nlohmann::json::parse(f.issuer->discovery(std::nullopt).value())["issuer"] == "https://jwks.example");
+
+  f.settings.issuer.clear();
+  f.issuer.emplace(f.settings, f.master, f.clock, f.factory, kFast);
+  BOOST_TEST(iss_of(token("http://127.0.0.1:8080").value()) == "http://127.0.0.1:8080");
+  auto doc = nlohmann::json::parse(f.issuer->discovery("http://127.0.0.1:8080").value());
+  BOOST_TEST(doc["issuer"] == "http://127.0.0.1:8080");
+  BOOST_TEST(doc["jwks_uri"] == "http://127.0.0.1:8080/.well-known/jwks.json");
+  auto refused = token(std::nullopt);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST((refused.error().code == service::ErrorCode::kInternal));
+  BOOST_TEST(refused.error().log_detail.find("JWKS_ISSUER") != std::string::npos);
+  BOOST_TEST(!f.issuer->discovery(std::nullopt).ok());
 }

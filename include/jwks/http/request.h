@@ -21,8 +21,9 @@ struct Request {
   bool body_too_large = false;                // declared length above the limit; body not read
   std::string remote_addr;                    // REMOTE_ADDR from the front
   bool https = false;                         // HTTPS=on or REQUEST_SCHEME=https
-  std::string server_name;                    // SERVER_NAME
+  std::string server_addr;                    // SERVER_ADDR: the local address the request reached
   std::string server_port;                    // SERVER_PORT
+  int front_status = 0;                       // REDIRECT_STATUS >= 400: the front's own error, handed to us
 
   // The header's value, if present. `name` must be lower-case.
   std::optional<std::string_view> header(std::string_view name) const;
@@ -43,10 +44,13 @@ struct Response {
 // CONTENT_LENGTH. The body is taken as given.
 Request request_from_params(std::span<const char* const> params, std::string body);
 
-// "scheme://host[:port]" of the request: the Host header when it is a valid
-// host name or address (with an optional port), else SERVER_NAME and
-// SERVER_PORT. Deployments that must not trust Host set JWKS_ISSUER.
-std::string request_base_url(const Request& request);
+// "http[s]://<SERVER_ADDR>[:<SERVER_PORT>]" when the request reached a
+// loopback address (127.0.0.0/8 or ::1): the origin a development set-up
+// without JWKS_ISSUER names itself by. Built from what the front says of its
+// own socket, never from the Host header a client writes; nullopt for any
+// other address (a deployment must set JWKS_ISSUER). The fronts must give
+// the physical port (Apache: UseCanonicalName On, UseCanonicalPhysicalPort On).
+std::optional<std::string> loopback_origin(const Request& request);
 
 // The reason phrase for a status ("Not Found"), "Unknown" for others.
 const char* reason_phrase(int status);

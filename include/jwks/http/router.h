@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "jwks/http/client_address.h"
 #include "jwks/http/request.h"
 #include "jwks/service/api.h"
 
@@ -12,10 +13,9 @@ namespace jwks::http {
 
 class Router {
  public:
-  // `api` must outlive the router. X-Forwarded-For is believed only from
-  // `trusted_proxies` (see client_address.h).
-  explicit Router(service::Api& api, std::vector<std::string> trusted_proxies = {})
-      : api_(api), trusted_proxies_(std::move(trusted_proxies)) {}
+  // `api` must outlive the router. `clients` says whose X-Forwarded-For is
+  // believed and how IPv6 clients are counted (see client_address.h).
+  explicit Router(service::Api& api, ClientAddressPolicy clients = {}) : api_(api), clients_(std::move(clients)) {}
 
   // Routes on the path (unknown: 404), then the method (wrong: 405 with
   // Allow), then the body size (413), then the handler. HEAD is answered like
@@ -31,7 +31,7 @@ class Router {
   Response readiness(const Request& request) const;
 
   service::Api& api_;
-  std::vector<std::string> trusted_proxies_;
+  ClientAddressPolicy clients_;
 };
 
 }  // namespace jwks::http

@@ -13,11 +13,19 @@
 
 namespace jwks::service {
 
+// Who is asking, as the rate limits, auth_logs and the logs see it.
+struct Client {
+  std::string address;   // canonical ("192.0.2.1", "2001:db8::1"), or "unknown"
+  std::string rate_key;  // what the rate limits count by: the IPv4 address, or the IPv6 prefix ("2001:db8::/64")
+};
+
 struct TokenRequest {
   auth::Credentials credentials;
-  bool expired = false;     // ?expired=true
-  std::string client_addr;  // for the rate limit, auth_logs and the error log
-  std::string base_url;     // "scheme://host" of the request: the issuer unless JWKS_ISSUER is set
+  bool expired = false;  // ?expired=true
+  Client client;
+  // The front's own loopback origin (http::loopback_origin), the issuer when
+  // JWKS_ISSUER is not set; nullopt when the request reached another address.
+  std::optional<std::string> loopback_origin;
 };
 
 struct JwksDocument {
@@ -29,7 +37,7 @@ struct JwksDocument {
 
 struct RegisterRequest {
   auth::Registration registration;
-  std::string client_addr;
+  Client client;
 };
 
 class Api {
@@ -42,8 +50,9 @@ class Api {
   // Registers a user with a generated password; returns that password, the
   // only time it exists outside its Argon2id hash.
   virtual util::Result<std::string, ServiceError> register_user(const RegisterRequest& request) = 0;
-  // The OpenID Connect discovery document (JSON text) for a request to `base_url`.
-  virtual util::Result<std::string, ServiceError> discovery(const std::string& base_url) = 0;
+  // The OpenID Connect discovery document (JSON text); `loopback_origin` as
+  // in TokenRequest.
+  virtual util::Result<std::string, ServiceError> discovery(const std::optional<std::string>& loopback_origin) = 0;
   // Readiness: the store opens and a signing key exists and decrypts with the
   // master key. Returns a short JSON status; kUnavailable otherwise.
   virtual util::Result<std::string, ServiceError> readiness() = 0;

@@ -36,10 +36,12 @@ class Issuer final : public Api {
   // login record (last_login, rehash, auth_logs) for a registered user.
   util::Result<std::string, ServiceError> issue_token(const TokenRequest& request) override;
   util::Result<std::string, ServiceError> register_user(const RegisterRequest& request) override;
-  util::Result<std::string, ServiceError> discovery(const std::string& base_url) override;
+  util::Result<std::string, ServiceError> discovery(const std::optional<std::string>& loopback_origin) override;
   util::Result<std::string, ServiceError> readiness() override;
-  // JWKS_ISSUER when set, else the request's base URL.
-  std::string issuer_for(const std::string& base_url) const;
+  // The iss of tokens and discovery: JWKS_ISSUER when set; else the front's
+  // loopback origin (a development set-up); else none, and the request fails
+  // (500, the log says to set JWKS_ISSUER). Never anything a client wrote.
+  util::Result<std::string, ServiceError> issuer_for(const std::optional<std::string>& loopback_origin) const;
   bool expired_tokens_allowed() const override { return settings_.allow_expired; }
 
  private:

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "jwks/auth/rate_limit.h"
-
+#include "jwks/util/ip_address.h"
 #include "jwks/util/result.h"
 
 namespace jwks::service {
@@ -25,7 +25,8 @@ struct Settings {
   std::size_t max_body_bytes = 16 * 1024;                 // JWKS_MAX_BODY
   int busy_timeout_ms = 5000;                             // JWKS_BUSY_TIMEOUT_MS
   auth::RateLimit rate_limit;                             // JWKS_RATE_LIMIT, "10/1s"
-  std::vector<std::string> trusted_proxies;               // JWKS_TRUSTED_PROXIES: IP literals
+  std::vector<util::IpNetwork> trusted_proxies;           // JWKS_TRUSTED_PROXIES: addresses and CIDR ranges
+  int ipv6_prefix = 64;                                   // JWKS_IPV6_PREFIX: IPv6 clients counted by this prefix
   std::string issuer;    // JWKS_ISSUER: "https://host[/path]" without a trailing '/'; empty: from the request
   std::string audience;  // JWKS_AUDIENCE: the tokens' aud claim; empty: no aud
   std::string alg = "RS256";  // JWKS_ALG: RS256, PS256, ES256 or EdDSA
