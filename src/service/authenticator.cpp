@@ -7,8 +7,10 @@ namespace jwks::service {
 namespace {
 
 ServiceError refuse(std::string_view addr, std::string_view username, std::string_view reason) {
-  util::log_warning("auth failure from " + std::string(addr) + " user " + util::quote(username) + ": " +
-                    std::string(reason));
+  // The client-supplied username comes last, quoted: nothing in it can end
+  // its field or stand where the address or the reason stand.
+  util::log_warning("auth failure from " + std::string(addr) + ": " + std::string(reason) + ", user " +
+                    util::quote(username));
   return ServiceError{ErrorCode::kUnauthorized, "invalid username or password", std::string(reason)};
 }
 
