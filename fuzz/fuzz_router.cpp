@@ -126,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(request.path == "/auth" && request.method == "POST");
     const std::optional<bool> expired = expected_expired(request.query);
     FUZZ_CHECK(expired && t.expired == *expired);
-    if (t.credentials.username) FUZZ_CHECK(!auth::validate_username(*t.credentials.username));
+    if (t.credentials.username) FUZZ_CHECK(auth::canonical_username(*t.credentials.username).value() == *t.credentials.username);
     if (t.credentials.password) {
       FUZZ_CHECK(t.credentials.password->size() <= auth::kMaxPasswordBytes);
       FUZZ_CHECK(util::is_valid_utf8(*t.credentials.password));
@@ -138,7 +138,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (api.register_request) {
     FUZZ_CHECK(request.path == "/register" && request.method == "POST");
-    FUZZ_CHECK(!auth::validate_username(api.register_request->registration.username));
+    const std::string& name = api.register_request->registration.username;
+    FUZZ_CHECK(auth::canonical_username(name).ok() && auth::canonical_username(name).value() == name);
     FUZZ_CHECK(auth::is_plausible_email(api.register_request->registration.email));
   }
   return 0;

@@ -28,6 +28,7 @@
 #include "jwks/store/schema.h"
 #include "jwks/store/user_repository.h"
 #include "jwks/util/file.h"
+#include "jwks/util/username.h"
 
 namespace {
 
@@ -226,10 +227,21 @@ int users(store::Database& db, const std::vector<std::string>& args) {
   store::UserRepository repo(db);
   if (args.size() == 1 && args[0] == "list") {
     std::printf("%-6s %-24s %-32s %-20s %-20s\n", "id", "username", "email", "registered", "last login");
+    int unreachable = 0;
     for (const auto& u : repo.list()) {
-      std::printf("%-6lld %-24s %-32s %-20s %-20s\n", static_cast<long long>(u.id), u.username.c_str(),
-                  u.email.c_str(), u.date_registered.c_str(), u.last_login.empty() ? "-" : u.last_login.c_str());
+      // A name that is not its own enforced form (left by an upgrade: a
+      // look-alike of an earlier user, or a name the rules now refuse) can
+      // no longer log in.
+      auto enforced = util::enforce_username(u.username);
+      const bool reachable = enforced && enforced.value() == u.username;
+      unreachable += reachable ? 0 : 1;
+      std::printf("%-6lld %-24s %-32s %-20s %-20s%s\n", static_cast<long long>(u.id), u.username.c_str(),
+                  u.email.c_str(), u.date_registered.c_str(), u.last_login.empty() ? "-" : u.last_login.c_str(),
+                  reachable ? "" : "  (cannot log in)");
     }
+    if (unreachable > 0)
+      std::printf("\n%d user(s) cannot log in: their names are look-alikes of earlier users or break the username "
+                  "rules (README); delete them with 'jwksctl users delete'.\n", unreachable);
     return kOk;
   }
   if (args.size() == 2 && args[0] == "delete") {

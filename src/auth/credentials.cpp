@@ -18,21 +18,18 @@ CredentialError invalid(std::string description) {
   return CredentialError{CredentialErrorCode::kInvalidField, std::move(description)};
 }
 
-bool has_control_chars(std::string_view s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7f) return true;
-  return false;
-}
-
 std::optional<CredentialError> check_password(const std::string& p) {
   if (p.size() > kMaxPasswordBytes) return invalid("password is longer than 1024 bytes");
   if (!util::is_valid_utf8(p)) return invalid("password is not valid UTF-8");
   return std::nullopt;
 }
 
-std::optional<CredentialError> check(const Credentials& c) {
+// Validates the fields and puts the username in its enforced form.
+std::optional<CredentialError> check(Credentials& c) {
   if (c.username) {
-    if (auto e = validate_username(*c.username)) return e;
+    auto canonical = canonical_username(*c.username);
+    if (!canonical) return canonical.error();
+    *c.username = std::move(canonical.value());
   }
   if (c.password) {
     if (auto e = check_password(*c.password)) return e;
@@ -95,12 +92,10 @@ Parsed from_basic(std::string_view header) {
 
 }  // namespace
 
-std::optional<CredentialError> validate_username(std::string_view u) {
-  if (u.empty()) return invalid("username must not be empty");
-  if (u.size() > kMaxUsernameBytes) return invalid("username is longer than 256 bytes");
-  if (!util::is_valid_utf8(u)) return invalid("username is not valid UTF-8");
-  if (has_control_chars(u)) return invalid("username contains control characters");
-  return std::nullopt;
+util::Result<std::string, CredentialError> canonical_username(std::string_view u) {
+  auto enforced = util::enforce_username(u);
+  if (!enforced) return fail(invalid(enforced.error()));
+  return std::move(enforced.value());
 }
 
 util::Result<nlohmann::json, CredentialError> parse_json_object(std::string_view body) {

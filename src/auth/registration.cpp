@@ -43,9 +43,11 @@ util::Result<Registration, CredentialError> parse_registration(std::string_view 
     if (!it->is_string()) return util::fail(invalid(std::string(name) + " must be a string"));
     (std::string_view(name) == "username" ? r.username : r.email) = it->get<std::string>();
   }
-  if (auto e = validate_username(r.username)) return util::fail(*e);
+  auto canonical = canonical_username(r.username);
+  if (!canonical) return util::fail(canonical.error());
+  r.username = std::move(canonical.value());
   // Tokens for requests without credentials carry sub "anonymous" (open mode):
-  // no registered user may share it.
+  // no registered user may share it (nor "Anonymous", which is the same name).
   if (r.username == "anonymous") return util::fail(invalid("the username \"anonymous\" is reserved"));
   if (!is_plausible_email(r.email)) return util::fail(invalid("email is not a plausible e-mail address"));
   return r;

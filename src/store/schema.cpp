@@ -1,10 +1,16 @@
 #include "jwks/store/schema.h"
 
+#include <map>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "jwks/store/statement.h"
 #include "jwks/store/transaction.h"
+#include "jwks/util/log.h"
+#include "jwks/util/username.h"
 
 namespace jwks::store {
 namespace {
@@ -86,7 +92,73 @@ constexpr const char* kVersion5 = R"sql(
 ALTER TABLE key_schedule ADD COLUMN token_lifetime INTEGER CHECK (token_lifetime >= 0);
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+// Version 6: usernames in their enforced form (util/username.h), so that
+// names a person would take for one are one, and UNIQUE(username) is
+// uniqueness regardless of case. Data only; see canonical_usernames.
+void canonical_usernames(Database& db) {
+  struct Row {
+    std::int64_t id;
+    std::string name;
+    std::optional<std::string> canonical;
+  };
+  std::vector<Row> rows;
+  {
+    Statement s(db, "SELECT id, username FROM users ORDER BY id");
+    while (s.step()) rows.push_back({s.column_int64(0), s.column_text(1), std::nullopt});
+  }
+  // The earliest registration of a name keeps it: a look-alike registered
+  // later (the way an impostor would) does not take it over.
+  std::map<std::string, std::int64_t> winner;
+  for (Row& r : rows) {
+    auto enforced = util::enforce_username(r.name);
+    if (!enforced) {
+      util::log_warning("user " + std::to_string(r.id) + " " + util::quote(r.name) +
+                        " is not a valid username now (" + enforced.error() +
+                        "): it can no longer log in; rename or delete it (jwksctl users)");
+      continue;
+    }
+    r.canonical = enforced.value();
+    winner.emplace(*r.canonical, r.id);
+  }
+  std::set<std::string> names;
+  for (const Row& r : rows) names.insert(r.name);
+  // First move aside the later look-alikes that hold a winner's name as it
+  // is written ("alice" registered after "Alice"): a name with a no-break
+  // space, which no login can give, so the account is kept but unreachable.
+  for (const Row& r : rows) {
+    auto w = winner.find(r.name);
+    if (!r.canonical || w == winner.end() || w->second == r.id) continue;
+    std::string aside = r.name + "\xc2\xa0(duplicate of user " + std::to_string(w->second) + ")";
+    for (int n = 2; names.count(aside); ++n) aside += "#" + std::to_string(n);
+    Statement(db, "UPDATE users SET username = ? WHERE id = ?").bind(1, aside).bind(2, r.id).run();
+    names.erase(r.name);
+    names.insert(aside);
+    util::log_warning("user " + std::to_string(r.id) + " " + util::quote(r.name) + " is the same name as user " +
+                      std::to_string(w->second) + ", registered earlier: renamed " + util::quote(aside) +
+                      "; it can no longer log in");
+  }
+  for (const Row& r : rows) {
+    if (!r.canonical) continue;
+    const std::int64_t w = winner.at(*r.canonical);
+    if (w != r.id) {
+      if (winner.find(r.name) == winner.end())
+        util::log_warning("user " + std::to_string(r.id) + " " + util::quote(r.name) + " is the same name as user " +
+                          std::to_string(w) + ", registered earlier: it can no longer log in");
+      continue;
+    }
+    if (*r.canonical == r.name) continue;
+    Statement(db, "UPDATE users SET username = ? WHERE id = ?").bind(1, *r.canonical).bind(2, r.id).run();
+  }
+}
+
+// A migration: SQL, then (for data) code, in the same transaction.
+struct Migration {
+  const char* sql;
+  void (*code)(Database&);
+};
+
+constexpr Migration kMigrations[] = {{kVersion1, nullptr}, {kVersion2, nullptr}, {kVersion3, nullptr},
+                                     {kVersion4, nullptr}, {kVersion5, nullptr}, {nullptr, canonical_usernames}};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
@@ -102,8 +174,8 @@ int schema_version(const Database& db) {
 
 // PRAGMA user_version mirrors jwks_schema_version once a database is at this
 // build's version, so the common case costs one header read, not a schema scan.
-constexpr const char* kMarkCurrent = "PRAGMA user_version = 5";
-static_assert(kSchemaVersion == 5, "kMarkCurrent names kSchemaVersion");
+constexpr const char* kMarkCurrent = "PRAGMA user_version = 6";
+static_assert(kSchemaVersion == 6, "kMarkCurrent names kSchemaVersion");
 
 void migrate(Database& db) {
   {
@@ -137,7 +209,9 @@ void migrate_to(Database& db, int target) {
   db.exec("CREATE TABLE IF NOT EXISTS jwks_schema_version(version INTEGER NOT NULL, "
           "applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)");
   for (int v = current + 1; v <= target; ++v) {
-    db.exec(kMigrations[v - 1]);
+    const Migration& m = kMigrations[v - 1];
+    if (m.sql != nullptr) db.exec(m.sql);
+    if (m.code != nullptr) m.code(db);
     Statement record(db, "INSERT INTO jwks_schema_version (version) VALUES (?)");
     record.bind(1, std::int64_t{v}).run();
   }

@@ -4,6 +4,7 @@
 
 #include "jwks/store/statement.h"
 #include "jwks/store/transaction.h"
+#include "jwks/util/username.h"
 
 namespace jwks::store {
 
@@ -41,6 +42,9 @@ std::vector<UserRepository::Listing> UserRepository::list() const {
 bool UserRepository::remove(std::string_view username) {
   Transaction tx(db_, TransactionMode::kImmediate);
   auto user = find_by_username(username);
+  if (!user) {
+    if (auto enforced = util::enforce_username(username)) user = find_by_username(enforced.value());
+  }
   if (!user) return false;
   Statement(db_, "UPDATE auth_logs SET user_id = NULL WHERE user_id = ?").bind(1, user->id).run();
   Statement(db_, "DELETE FROM users WHERE id = ?").bind(1, user->id).run();

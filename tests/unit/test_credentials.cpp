@@ -133,5 +133,38 @@ BOOST_AUTO_TEST_CASE(the_anonymous_username_is_reserved) {
   auto refused = jwks::auth::parse_registration("application/json", R"({"username":"anonymous","email":"a@example.com"})");
   BOOST_REQUIRE(!refused.ok());
   BOOST_TEST(refused.error().description.find("reserved") != std::string::npos);
-  BOOST_TEST(jwks::auth::parse_registration("application/json", R"({"username":"Anonymous","email":"a@example.com"})").ok());
+  // "Anonymous" is the same name (usernames are compared in one form).
+  BOOST_TEST(!jwks::auth::parse_registration("application/json", R"({"username":"Anonymous","email":"a@example.com"})").ok());
+}
+
+// Issue 12: after "alice" existed, "Alice", "alice ", " alice", alice + U+200B
+// or U+202E and a name of spaces were all registered, and got tokens with
+// exactly that sub. Logins and registrations now carry the enforced form, and
+// refuse what has none.
+BOOST_AUTO_TEST_CASE(usernames_arrive_in_their_enforced_form) {
+  for (const char* body : {R"({"username":"Alice"})", R"({"username":"ALICE","password":"pw"})"}) {
+    auto c = parse_credentials(kJson, body, std::nullopt);
+    BOOST_REQUIRE(c.ok());
+    BOOST_TEST(*c->username == "alice");
+  }
+  auto form = parse_credentials(kForm, "username=%EF%BC%A1lice", std::nullopt);  // fullwidth A
+  BOOST_REQUIRE(form.ok());
+  BOOST_TEST(*form->username == "alice");
+  auto basic = parse_credentials("", "", std::string_view("Basic QUxJQ0U6cHc="));  // "ALICE:pw"
+  BOOST_REQUIRE(basic.ok());
+  BOOST_TEST(*basic->username == "alice");
+  auto reg = jwks::auth::parse_registration("application/json", R"({"username":"Alice","email":"a@example.com"})");
+  BOOST_REQUIRE(reg.ok());
+  BOOST_TEST(reg->username == "alice");
+
+  // JSON escapes, so the NUL and the invisible characters are plain to see here.
+  for (const char* name : {"alice ", " alice", "   ", "alice\\u200b", "alice\\u202e", "\\u202ealice",
+                           "ali\\u00adce", "alice\\ufeff", "al\\u0000ice", "alice\\u2028"}) {
+    const std::string json = std::string(R"({"username":")") + name + "\"}";
+    BOOST_TEST((error_of(kJson, json) == CredentialErrorCode::kInvalidField), name);
+    auto r = jwks::auth::parse_registration("application/json",
+                                            std::string(R"({"username":")") + name + R"(","email":"x@example.com"})");
+    BOOST_TEST(!r.ok(), name);
+    if (!r.ok()) BOOST_TEST((r.error().code == CredentialErrorCode::kInvalidField));
+  }
 }

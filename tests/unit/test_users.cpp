@@ -53,14 +53,16 @@ struct IssuerFixture {
     settings.issuer = "https://jwks.example";
     issuer.emplace(settings, master, clock, factory, kFast);
   }
+  // Names go through canonical_username first, as the router's parsers do.
   std::string register_user(const std::string& name, const std::string& email) {
-    auto r = issuer->register_user({auth::Registration{name, email}, kClient});
+    auto r = issuer->register_user({auth::Registration{auth::canonical_username(name).value(), email}, kClient});
     BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().description));
     return r.value();
   }
   util::Result<std::string, service::ServiceError> login(std::optional<std::string> user,
                                                          std::optional<std::string> password) {
     clock.advance(1);  // keep clear of the rate limit
+    if (user) user = auth::canonical_username(*user).value();
     return issuer->issue_token({creds(std::move(user), std::move(password)), false, kClient, std::nullopt});
   }
 };
@@ -226,4 +228,71 @@ BOOST_AUTO_TEST_CASE(the_issuer_is_configured_or_loopback_never_chosen_by_the_cl
   BOOST_TEST((refused.error().code == service::ErrorCode::kInternal));
   BOOST_TEST(refused.error().log_detail.find("JWKS_ISSUER") != std::string::npos);
   BOOST_TEST(!f.issuer->discovery(std::nullopt).ok());
+}
+
+// Issue 12: a store from before the username rules may hold "alice" and
+// "Alice", "alice " or a name with a zero-width space. On upgrade the
+// earliest registration of a name keeps it (in its enforced form), later
+// look-alikes can no longer log in, and no row is lost.
+BOOST_AUTO_TEST_CASE(an_upgrade_keeps_the_earliest_of_look_alike_names) {
+  test::TempDir dir;
+  const std::string path = dir.file("v5.db");
+  {
+    store::Database db(path);
+    store::migrate_to(db, 5);
+    const std::string hash = auth::hash_password("pw", kFast);
+    int n = 0;
+    for (const char* name : {"Alice", "alice", "ALICE", "bob", "Carol", "alice ", "dave\xe2\x80\x8b", "   ", "Erin"}) {
+      store::Statement(db, "INSERT INTO users (username, password_hash, email) VALUES (?, ?, ?)")
+          .bind(1, std::string_view(name))
+          .bind(2, hash)
+          .bind(3, "u" + std::to_string(++n) + "@example.com")
+          .run();
+    }
+    store::Statement(db, "INSERT INTO auth_logs (request_ip, user_id) VALUES ('192.0.2.1', 2)").run();
+  }
+  IssuerFixture f;
+  f.settings.db_path = path;
+  f.issuer.emplace(f.settings, f.master, f.clock, f.factory, kFast);
+  BOOST_REQUIRE(f.issuer->readiness().ok());  // migrates
+
+  store::Database db(path);
+  BOOST_TEST(store::schema_version(db) == store::kSchemaVersion);
+  std::map<std::int64_t, std::string> names;
+  {
+    store::Statement s(db, "SELECT id, username FROM users ORDER BY id");
+    while (s.step()) names[s.column_int64(0)] = s.column_text(1);
+  }
+  BOOST_TEST(names.size() == 9u);  // no row lost
+  BOOST_TEST(names[1] == "alice");                                            // the first "alice" keeps the name
+  BOOST_TEST(names[2] == "alice\xc2\xa0(duplicate of user 1)");              // moved aside: unreachable
+  BOOST_TEST(names[3] == "ALICE");                                            // left: no login reaches it
+  BOOST_TEST(names[4] == "bob");
+  BOOST_TEST(names[5] == "carol");
+  BOOST_TEST(names[6] == "alice ");                                           // not a valid name: left as is
+  BOOST_TEST(names[7] == "dave\xe2\x80\x8b");
+  BOOST_TEST(names[8] == "   ");
+  BOOST_TEST(names[9] == "erin");
+  BOOST_TEST(count(db, "SELECT count(*) FROM auth_logs WHERE user_id = 2") == 1);  // its audit trail stays
+
+  // The first Alice logs in under any case; the look-alikes reach her
+  // account (and fail her password), never their own.
+  for (const char* name : {"alice", "Alice", "ALICE"}) {
+    auto r = f.login(name, "pw");
+    BOOST_REQUIRE_MESSAGE(r.ok(), name);
+    BOOST_TEST(sub_of(r.value()) == "alice");
+  }
+  BOOST_TEST(sub_of(f.login("Carol", "pw").value()) == "carol");
+  // A new registration of any spelling of an existing name is a conflict.
+  for (const char* name : {"alice", "Carol", "ERIN"}) {
+    auto again = f.issuer->register_user(
+        {auth::Registration{auth::canonical_username(name).value(), std::string(name) + "x@example.com"}, kClient});
+    BOOST_REQUIRE(!again.ok());
+    BOOST_TEST((again.error().code == service::ErrorCode::kConflict));
+  }
+  // Migrating again changes nothing.
+  store::migrate(db);
+  store::Statement s(db, "SELECT count(*) FROM users WHERE username = 'alice'");
+  s.step();
+  BOOST_TEST(s.column_int64(0) == 1);
 }

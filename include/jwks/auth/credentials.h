@@ -9,17 +9,18 @@
 #include <nlohmann/json.hpp>
 
 #include "jwks/util/result.h"
+#include "jwks/util/username.h"
 
 namespace jwks::auth {
 
-inline constexpr std::size_t kMaxUsernameBytes = 256;
+inline constexpr std::size_t kMaxUsernameBytes = util::kMaxUsernameBytes;
 inline constexpr std::size_t kMaxPasswordBytes = 1024;
 
 enum class CredentialSource { kNone, kJson, kForm, kBasic };
 
 struct Credentials {
   CredentialSource source = CredentialSource::kNone;
-  std::optional<std::string> username;  // valid UTF-8, 1..256 bytes, no control characters
+  std::optional<std::string> username;  // the enforced form (canonical_username): "Alice" arrives as "alice"
   std::optional<std::string> password;  // valid UTF-8, at most 1024 bytes
 };
 
@@ -38,13 +39,15 @@ struct CredentialError {
 // Parses the credentials of one request. `content_type` is the raw header
 // (parameters such as charset are ignored), `authorization` the raw
 // Authorization header if any. HTTP Basic wins when present; a body that is
-// present is still validated. An empty body and no Basic gives kNone.
+// present is still validated. An empty body and no Basic gives kNone. The
+// username comes back in its enforced form.
 util::Result<Credentials, CredentialError> parse_credentials(std::string_view content_type, std::string_view body,
                                                              std::optional<std::string_view> authorization);
 
-// Checks a username: 1..256 bytes of UTF-8 without control characters.
-// Returns the error, or nullopt when it is acceptable.
-std::optional<CredentialError> validate_username(std::string_view username);
+// The enforced form of a username (util::enforce_username: PRECIS
+// UsernameCaseMapped), the one form names are stored, compared and put in
+// `sub` in; or a 400 saying what is wrong with it.
+util::Result<std::string, CredentialError> canonical_username(std::string_view username);
 
 // Parses a JSON request body that must be an object, in one pass. Refuses
 // (400) an object that names a member more than once

@@ -12,7 +12,7 @@ namespace jwks::auth {
 inline constexpr std::size_t kMaxEmailBytes = 254;  // RFC 5321 path limit
 
 struct Registration {
-  std::string username;  // same rules as a login username
+  std::string username;  // enforced form, as a login username (canonical_username)
   std::string email;     // a plausible address: local@domain.tld, printable ASCII, no spaces
 };
 

@@ -32,6 +32,7 @@ class UserRepository {
   util::Result<std::int64_t, UserConflict> insert(std::string_view username, std::string_view password_hash,
                                                   std::string_view email);
 
+  // Exact match: pass the enforced form (auth::canonical_username).
   std::optional<UserRecord> find_by_username(std::string_view username) const;
 
   struct Listing {
@@ -40,8 +41,10 @@ class UserRepository {
   };
   std::vector<Listing> list() const;
 
-  // Deletes the user; their auth_logs rows stay, with user_id set to NULL,
-  // so the audit trail keeps its addresses and times. False if no such user.
+  // Deletes the user named exactly `username` or, failing that, by its
+  // enforced form (util/username.h: "Alice" deletes "alice"); their auth_logs
+  // rows stay, with user_id set to NULL, so the audit trail keeps its
+  // addresses and times. False if no such user.
   bool remove(std::string_view username);
 
   // In one transaction: sets last_login to CURRENT_TIMESTAMP, replaces the

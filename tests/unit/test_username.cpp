@@ -1,0 +1,105 @@
+// Usernames in one canonical form (issue 12): PRECIS UsernameCaseMapped,
+// RFC 8265, with ICU. Each case is an input and what it must become, or the
+// code point or rule its refusal must name.
+#define BOOST_TEST_MODULE username
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "jwks/util/username.h"
+
+using jwks::util::enforce_username;
+
+namespace {
+
+struct Accepted {
+  const char* input;
+  const char* enforced;
+};
+
+struct Refused {
+  const char* input;
+  const char* reason;  // a part of the description
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(names_that_are_one_name_become_one_form) {
+  const Accepted cases[] = {
+      {"alice", "alice"},
+      {"Alice", "alice"},
+      {"ALICE", "alice"},
+      {"\xef\xbc\xa1lice", "alice"},                                  // FULLWIDTH LATIN CAPITAL A (width mapping)
+      {"\xef\xbd\x8a\xef\xbd\x8f\xef\xbd\x88\xef\xbd\x8e", "john"},   // fullwidth "john"
+      {"E\xcc\x81mile", "\xc3\xa9mile"},                               // NFD "Émile" -> NFC "émile"
+      {"\xc3\x89mile", "\xc3\xa9mile"},                                // precomposed: the same
+      {"Stra\xc3\x9f" "e", "stra\xc3\x9f" "e"},                        // ß stays (RFC 5892 exception)
+      {"J\xc3\xbcrgen", "j\xc3\xbcrgen"},
+      {"juliet@example.com", "juliet@example.com"},                   // printable ASCII is fine
+      {"o'brien-2_x+y", "o'brien-2_x+y"},
+      {"Alice Smith", "alice smith"},                                 // userparts separated by one space
+      {"\xd0\x90\xd0\xbd\xd0\xbd\xd0\xb0", "\xd0\xb0\xd0\xbd\xd0\xbd\xd0\xb0"},  // Cyrillic "Анна"
+      {"\xce\xa3\xce\xbf\xcf\x86\xce\xaf\xce\xb1", "\xcf\x83\xce\xbf\xcf\x86\xce\xaf\xce\xb1"},  // Greek "Σοφία"
+      {"\xe5\xb1\xb1\xe7\x94\xb0", "\xe5\xb1\xb1\xe7\x94\xb0"},         // "山田"
+      {"\xd7\x90\xd7\x91\xd7\x92", "\xd7\x90\xd7\x91\xd7\x92"},         // Hebrew, right to left
+      {"\xd8\xb9\xd8\xa8\xd8\xaf", "\xd8\xb9\xd8\xa8\xd8\xaf"},         // Arabic
+      {"\xc4\xb0stanbul", "i\xcc\x87stanbul"},                          // İ: toLowerCase gives i + U+0307
+  };
+  for (const Accepted& c : cases) {
+    auto r = enforce_username(c.input);
+    BOOST_TEST_REQUIRE(r.ok(), c.input << ": " << (r.ok() ? "" : r.error()));
+    BOOST_TEST(r.value() == c.enforced, c.input);
+    auto again = enforce_username(r.value());  // idempotent
+    BOOST_TEST_REQUIRE(again.ok());
+    BOOST_TEST(again.value() == r.value());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(look_alikes_and_invisible_characters_are_refused) {
+  const Refused cases[] = {
+      {"", "empty"},
+      {" ", "blank"},
+      {"   ", "blank"},
+      {"alice ", "space"},
+      {" alice", "space"},
+      {"alice  smith", "space"},
+      {"alice\xe2\x80\x8b", "U+200B"},          // ZERO WIDTH SPACE
+      {"alice\xe2\x80\xae", "U+202E"},          // RIGHT-TO-LEFT OVERRIDE
+      {"\xe2\x80\xad" "alice", "U+202D"},       // LEFT-TO-RIGHT OVERRIDE
+      {"al\xc2\xad" "ice", "U+00AD"},           // SOFT HYPHEN
+      {"alice\xef\xbb\xbf", "U+FEFF"},          // ZERO WIDTH NO-BREAK SPACE (BOM)
+      {"ali\xe2\x80\x8d" "ce", "U+200D"},       // ZERO WIDTH JOINER
+      {"alice\xc2\xa0smith", "U+00A0"},         // NO-BREAK SPACE
+      {"alice\xe3\x80\x80", "U+0020"},          // IDEOGRAPHIC SPACE, width-mapped to a space
+      {"alice\tbob", "U+0009"},
+      {"\xef\xac\x81nance", "U+FB01"},          // LATIN SMALL LIGATURE FI (compatibility form)
+      {"\xe2\x93\x90lice", "U+24D0"},           // CIRCLED LATIN SMALL LETTER A
+      {"\xe2\x99\x9a", "U+265A"},               // a chess king: a symbol
+      {"alice\xe2\x80\xa8", "U+2028"},          // LINE SEPARATOR
+      {"\xf3\xa0\x80\x81", "U+E0001"},          // LANGUAGE TAG
+      {"\xee\x80\x80", "U+E000"},               // private use
+      {"\xcd\xb8", "U+0378"},                   // unassigned
+      {"abc\xd7\x90", "Bidi"},                  // left to right, then a Hebrew letter
+      {"1\xd7\x90", "Bidi"},                    // a right-to-left name that starts with a digit
+      {"bad\xff", "UTF-8"},
+  };
+  for (const Refused& c : cases) {
+    auto r = enforce_username(c.input);
+    BOOST_TEST_REQUIRE(!r.ok(), c.input << " was accepted as " << (r.ok() ? r.value() : ""));
+    BOOST_TEST(r.error().find(c.reason) != std::string::npos, c.input << ": " << r.error());
+  }
+  auto nul = enforce_username(std::string_view("al\0ice", 6));
+  BOOST_TEST_REQUIRE(!nul.ok());
+  BOOST_TEST(nul.error().find("U+0000") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(length_is_bounded_before_and_after) {
+  BOOST_TEST(enforce_username(std::string(256, 'a')).ok());
+  BOOST_TEST(!enforce_username(std::string(257, 'a')).ok());
+  // 128 x "İ" is 256 bytes; lower-cased it is 384 (i + U+0307 each): too long.
+  std::string dotted;
+  for (int i = 0; i < 128; ++i) dotted += "\xc4\xb0";
+  auto r = enforce_username(dotted);
+  BOOST_TEST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().find("256") != std::string::npos);
+}
