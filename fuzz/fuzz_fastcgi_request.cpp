@@ -36,7 +36,7 @@ void check_client(const service::Client& c) {
   auto a = util::parse_ip_address(c.address);
   FUZZ_CHECK(a && a->to_string() == c.address);
   if (!a->v6) FUZZ_CHECK(c.rate_key == c.address);
-  else FUZZ_CHECK(c.rate_key == util::IpNetwork{a->masked(64), 64}.to_string());
+  else FUZZ_CHECK((c.rate_key == util::IpNetwork{a->masked(64), 64}.to_string()));
 }
 
 }  // namespace

@@ -70,7 +70,8 @@ jwks_lighttpd_bin() { command -v lighttpd 2>/dev/null || echo /usr/sbin/lighttpd
 jwks_apache_bin() { command -v apache2 2>/dev/null || echo /usr/sbin/apache2; }
 
 # Every variable the responder reads; the fronts pass exactly these.
-JWKS_RESPONDER_VARS=(NOT_MY_KEY JWKS_DB JWKS_AUTH_MODE JWKS_ALLOW_EXPIRED JWKS_RATE_LIMIT JWKS_TRUSTED_PROXIES
+JWKS_RESPONDER_VARS=(NOT_MY_KEY NOT_MY_KEY_FILE JWKS_DB JWKS_AUTH_MODE JWKS_ALLOW_EXPIRED JWKS_RATE_LIMIT
+                     JWKS_REGISTER_RATE_LIMIT JWKS_REGISTER_CONCURRENCY JWKS_TRUSTED_PROXIES JWKS_IPV6_PREFIX
                      JWKS_SIGNING_PERIOD JWKS_PUBLISH_LEAD JWKS_TOKEN_LIFETIME JWKS_KEY_RETENTION
                      JWKS_MAX_BODY JWKS_BUSY_TIMEOUT_MS
                      JWKS_ISSUER JWKS_AUDIENCE JWKS_ALG JWKS_EXPORT_FILE)

@@ -1,5 +1,8 @@
 #include "jwks/service/issuer.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "jwks/auth/uuid.h"
@@ -13,6 +16,7 @@
 #include "jwks/store/rate_table.h"
 #include "jwks/store/user_repository.h"
 #include "jwks/util/log.h"
+#include "jwks/util/slot_lock.h"
 #include "jwks/jose/jwk.h"
 #include "jwks/store/key_repository.h"
 #include "jwks/store/schema.h"
@@ -160,17 +164,48 @@ util::Result<std::string, ServiceError> Issuer::readiness() {
 
 util::Result<std::string, ServiceError> Issuer::register_user(const RegisterRequest& request) {
   return guarded("register", [&]() -> util::Result<std::string, ServiceError> {
-    // The Argon2 work happens before the database is even opened.
+    // Everything cheap comes before the Argon2 work, and refuses before it.
+    store::Database db = open_store();
+    const auth::RateLimit& limit = settings_.register_rate_limit;
+    store::RateDecision rate = store::RateTable(db, store::kRegisterBucket)
+                                   .acquire(request.client.rate_key, clock_.now_ms(), limit.window_ms, limit.requests);
+    if (!rate.allowed) {
+      return util::fail(ServiceError{ErrorCode::kRateLimited, "too many registrations; retry later", "",
+                                     auth::retry_after_seconds(rate.retry_after_ms)});
+    }
+    const auth::Registration& r = request.registration;
+    store::UserRepository users(db);
+    auto conflict = [](store::UserConflict c) {
+      return util::fail(ServiceError{ErrorCode::kConflict,
+                                     c == store::UserConflict::kUsername ? "username is already taken"
+                                                                         : "email is already registered",
+                                     ""});
+    };
+    if (auto taken = users.taken(r.username, r.email)) return conflict(*taken);
+    // A bound on the hashing the whole pool does at once, so that sign-ups
+    // from many addresses cannot take every core from /auth.
+    std::optional<util::SlotLock> slot;
+    if (db.is_file()) {
+      switch (util::SlotLock::try_acquire(settings_.db_path + "-hashing", settings_.register_concurrency, slot)) {
+        case util::SlotLock::Outcome::kAcquired: break;
+        case util::SlotLock::Outcome::kAllTaken:
+          return util::fail(ServiceError{ErrorCode::kUnavailable, "too many registrations at once; retry shortly",
+                                         "register: all " + std::to_string(settings_.register_concurrency) +
+                                             " hashing slots are busy (JWKS_REGISTER_CONCURRENCY)",
+                                         1});
+        case util::SlotLock::Outcome::kUnavailable:
+          return util::fail(ServiceError{ErrorCode::kUnavailable, "the key store is unavailable",
+                                         "register: cannot open " + settings_.db_path + "-hashing: " +
+                                             std::strerror(errno)});
+      }
+    }
     std::string password = auth::uuid_v4();
     const std::string hash = auth::hash_password(password, password_params_);
-    store::Database db = open_store();
-    const auth::Registration& r = request.registration;
-    auto id = store::UserRepository(db).insert(r.username, hash, r.email);
+    slot.reset();
+    auto id = users.insert(r.username, hash, r.email);
     if (!id) {
       crypto::cleanse(password.data(), password.size());
-      bool username = id.error() == store::UserConflict::kUsername;
-      return util::fail(ServiceError{ErrorCode::kConflict,
-                                     username ? "username is already taken" : "email is already registered", ""});
+      return conflict(id.error());
     }
     util::log_info("registered user " + std::to_string(id.value()) + " from " + request.client.address);
     return password;

@@ -1,8 +1,10 @@
 #include "jwks/service/settings.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <string_view>
+#include <thread>
 
 #include "jwks/crypto/jws_alg.h"
 #include "jwks/util/duration.h"
@@ -71,6 +73,18 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
                                     "any window of W (1s to 24h), e.g. 10/1s or 5/60s"));
     s.rate_limit = *limit;
   }
+  if (auto v = get("JWKS_REGISTER_RATE_LIMIT")) {
+    auto limit = auth::parse_rate_limit(*v);
+    if (!limit)
+      return util::fail(std::string("JWKS_REGISTER_RATE_LIMIT must be N/W: at most N /register requests per client "
+                                    "address in any window of W (1s to 24h), e.g. 5/60s or 20/1h"));
+    s.register_rate_limit = *limit;
+  }
+  // Argon2 runs on one core per registration: half the cores by default, so
+  // a flood of sign-ups leaves the other half to /auth.
+  std::int64_t concurrency = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::thread::hardware_concurrency()) / 2);
+  if (auto e = integer("JWKS_REGISTER_CONCURRENCY", 1, 1024, concurrency)) return util::fail(*e);
+  s.register_concurrency = static_cast<int>(concurrency);
   if (auto v = get("JWKS_TRUSTED_PROXIES")) {
     std::string_view list = *v;
     while (!list.empty()) {

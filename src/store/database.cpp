@@ -29,8 +29,24 @@ void create_private_file(const std::string& path) {
 
 }  // namespace
 
-Database::Database(const std::string& path, DatabaseOptions options) {
+Database::Database(const std::string& path, DatabaseOptions options) : path_(path), options_(options) {
   if (!is_memory(path) && options.create) create_private_file(path);
+  open();
+}
+
+bool Database::reopen_if_wrongly_readonly() {
+  if (!is_file_ || sqlite3_db_readonly(db_.get(), "main") != 0 || sqlite3_next_stmt(db_.get(), nullptr) != nullptr)
+    return false;
+  db_.reset();
+  writer_ = false;
+  durable_ = true;
+  open();
+  return true;
+}
+
+void Database::open() {
+  const std::string& path = path_;
+  const DatabaseOptions& options = options_;
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
@@ -40,7 +56,7 @@ Database::Database(const std::string& path, DatabaseOptions options) {
     throw SqliteError(rc, "cannot open database " + path + ": " + msg);
   }
   sqlite3_extended_result_codes(raw, 0);
-  busy_ = std::make_unique<BusyWait>(BusyWait{options.busy_timeout_ms, {}});
+  if (!busy_) busy_ = std::make_unique<BusyWait>(BusyWait{options.busy_timeout_ms, {}});
   sqlite3_busy_handler(raw, &Database::on_busy, busy_.get());
   int on = 1;
   if (sqlite3_db_config(raw, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &on) != SQLITE_OK || on != 1)
@@ -98,7 +114,7 @@ void Database::exec(const char* sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    throw SqliteError(rc, std::string("sqlite exec failed: ") + msg);
+    throw SqliteError(rc, std::string(sql) + ": " + msg);
   }
 }
 

@@ -151,6 +151,16 @@ void canonical_usernames(Database& db) {
   }
 }
 
+// Version 7: each rate limit counts in a bucket of its own ("auth",
+// "register"), pruned by its own window.
+constexpr const char* kVersion7 = R"sql(
+ALTER TABLE rate_events ADD COLUMN bucket TEXT NOT NULL DEFAULT 'auth';
+DROP INDEX IF EXISTS rate_events_addr;
+DROP INDEX IF EXISTS rate_events_at;
+CREATE INDEX IF NOT EXISTS rate_events_bucket_addr ON rate_events(bucket, addr, at_ms);
+CREATE INDEX IF NOT EXISTS rate_events_bucket_at ON rate_events(bucket, at_ms);
+)sql";
+
 // A migration: SQL, then (for data) code, in the same transaction.
 struct Migration {
   const char* sql;
@@ -158,7 +168,8 @@ struct Migration {
 };
 
 constexpr Migration kMigrations[] = {{kVersion1, nullptr}, {kVersion2, nullptr}, {kVersion3, nullptr},
-                                     {kVersion4, nullptr}, {kVersion5, nullptr}, {nullptr, canonical_usernames}};
+                                     {kVersion4, nullptr}, {kVersion5, nullptr}, {nullptr, canonical_usernames},
+                                     {kVersion7, nullptr}};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
@@ -174,8 +185,8 @@ int schema_version(const Database& db) {
 
 // PRAGMA user_version mirrors jwks_schema_version once a database is at this
 // build's version, so the common case costs one header read, not a schema scan.
-constexpr const char* kMarkCurrent = "PRAGMA user_version = 6";
-static_assert(kSchemaVersion == 6, "kMarkCurrent names kSchemaVersion");
+constexpr const char* kMarkCurrent = "PRAGMA user_version = 7";
+static_assert(kSchemaVersion == 7, "kMarkCurrent names kSchemaVersion");
 
 void migrate(Database& db) {
   {

@@ -3,9 +3,18 @@
 namespace jwks::store {
 
 Transaction::Transaction(Database& db, TransactionMode mode, Durability durability) : db_(db) {
-  if (mode == TransactionMode::kImmediate) db_.prepare_for_writing();
-  db_.set_durable(durability == Durability::kDurable);
-  db_.exec(mode == TransactionMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN");
+  auto begin = [&] {
+    if (mode == TransactionMode::kImmediate) db_.prepare_for_writing();
+    db_.set_durable(durability == Durability::kDurable);
+    db_.exec(mode == TransactionMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN");
+  };
+  try {
+    begin();
+  } catch (const SqliteError& e) {
+    // See Database::reopen_if_wrongly_readonly: once, on a fresh connection.
+    if (e.code() != SQLITE_READONLY || mode != TransactionMode::kImmediate || !db_.reopen_if_wrongly_readonly()) throw;
+    begin();
+  }
 }
 
 Transaction::~Transaction() { rollback(); }

@@ -24,6 +24,16 @@ util::Result<std::int64_t, UserConflict> UserRepository::insert(std::string_view
   return db_.last_insert_rowid();
 }
 
+std::optional<UserConflict> UserRepository::taken(std::string_view username, std::string_view email) const {
+  // lower(email) is what the users_email_nocase index holds.
+  Statement s(db_, "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?), "
+                   "EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(?))");
+  s.bind(1, username).bind(2, email).step();
+  if (s.column_int64(0) != 0) return UserConflict::kUsername;
+  if (s.column_int64(1) != 0) return UserConflict::kEmail;
+  return std::nullopt;
+}
+
 std::optional<UserRecord> UserRepository::find_by_username(std::string_view username) const {
   Statement s(db_, "SELECT id, username, password_hash FROM users WHERE username = ?");
   s.bind(1, username);

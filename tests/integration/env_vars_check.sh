@@ -6,7 +6,7 @@
 set -uo pipefail
 src=$1
 failed=0
-read_vars=$( { echo NOT_MY_KEY; grep -o '"JWKS_[A-Z_]*"' "$src/src/service/settings.cpp" | tr -d '"'; } |
+read_vars=$( { echo NOT_MY_KEY; echo NOT_MY_KEY_FILE; grep -o '"JWKS_[A-Z0-9_]*"' "$src/src/service/settings.cpp" | tr -d '"'; } |
              grep -v '^JWKS_KEY_LIFETIME$' | sort -u)  # the old name is read only to be refused
 check() {  # check WHERE LIST
   local where=$1 list=$2 missing extra
@@ -20,10 +20,10 @@ check() {  # check WHERE LIST
   fi
 }
 check "scripts/lib/common.sh JWKS_RESPONDER_VARS" \
-  "$(sed -n '/^JWKS_RESPONDER_VARS=(/,/)/p' "$src/scripts/lib/common.sh" | grep -o '\b\(NOT_MY_KEY\|JWKS_[A-Z_]*\)\b' | grep -v '^JWKS_RESPONDER_VARS$')"
+  "$(sed -n '/^JWKS_RESPONDER_VARS=(/,/)/p' "$src/scripts/lib/common.sh" | grep -o '\b\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)\b' | grep -v '^JWKS_RESPONDER_VARS$')"
 check "lighttpd bin-copy-environment" \
-  "$(sed -n '/bin-copy-environment/,/)/p' "$src/lighttpd/jwks-fcgi.conf" | grep -o '"\(NOT_MY_KEY\|JWKS_[A-Z_]*\)"' | tr -d '"')"
-check "apache FcgidInitialEnv" "$(grep -o '^FcgidInitialEnv [A-Z_]*' "$src/apache/jwks-fcgi.conf" | cut -d' ' -f2)"
-check "README configuration table" "$(grep -o '^| `\(NOT_MY_KEY\|JWKS_[A-Z_]*\)`' "$src/README.md" | tr -d '|` ')"
-check "README env file" "$(sed -n '/cat > \/etc\/jwks-fcgi\/env <<EOF/,/^EOF/p' "$src/README.md" | grep -o '^\(NOT_MY_KEY\|JWKS_[A-Z_]*\)=' | tr -d '=')"
+  "$(sed -n '/bin-copy-environment/,/)/p' "$src/lighttpd/jwks-fcgi.conf" | grep -o '"\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)"' | tr -d '"')"
+check "apache FcgidInitialEnv" "$(grep -o '^FcgidInitialEnv [A-Z0-9_]*' "$src/apache/jwks-fcgi.conf" | cut -d' ' -f2)"
+check "README configuration table" "$(grep -o '^| `\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)`' "$src/README.md" | tr -d '|` ')"
+check "README env file" "$(sed -n '/cat > \/etc\/jwks-fcgi\/env <<EOF/,/^EOF/p' "$src/README.md" | grep -o '^#\? \?\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)=' | tr -d '=# ')"
 exit $failed

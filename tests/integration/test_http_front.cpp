@@ -539,3 +539,42 @@ BOOST_AUTO_TEST_CASE(only_registered_users_get_tokens) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// /register at its defaults (5 per address per minute; one hashing slot,
+// JWKS_REGISTER_CONCURRENCY=1): issue 12's registration flood.
+BOOST_FIXTURE_TEST_SUITE(register_limits, FreshClient)
+
+BOOST_AUTO_TEST_CASE(five_registrations_a_minute_per_address_then_429) {
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = unique("limited-");
+    HttpResponse r = http("POST", "/register", R"({"username":")" + name + R"(","email":")" + name + R"(@example.com"})",
+                          {"Content-Type: application/json"});
+    BOOST_TEST(r.status == 201, "registration " << i << ": " << r.body);
+  }
+  // A duplicate counts too: it is the flood the limit is for.
+  const std::string name = unique("limited-");
+  HttpResponse sixth = http("POST", "/register", R"({"username":")" + name + R"(","email":")" + name + R"(@example.com"})",
+                            {"Content-Type: application/json"});
+  expect_json_error(sixth, 429, "rate_limited");
+  const int retry = std::atoi(sixth.header("retry-after").c_str());
+  BOOST_TEST((retry >= 1 && retry <= 60), "Retry-After: " << sixth.header("retry-after"));
+  BOOST_TEST(db_count("SELECT count(*) FROM users WHERE username = ?", name) == 0);
+  // The refusal used no slot of anyone else's, nor of /auth's.
+  FreshClient other;
+  HttpResponse elsewhere = http("POST", "/register", R"({"username":")" + name + R"(","email":")" + name + R"(@example.com"})",
+                                {"Content-Type: application/json"});
+  BOOST_TEST(elsewhere.status == 201);
+  BOOST_TEST(http("POST", "/auth", "", {"Content-Type: application/json"}).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(a_duplicate_is_a_409_from_each_address_until_its_limit) {
+  const std::string name = unique("dup-");
+  const std::string body = R"({"username":")" + name + R"(","email":")" + name + R"(@example.com"})";
+  BOOST_TEST(http("POST", "/register", body, {"Content-Type: application/json"}).status == 201);
+  for (int i = 0; i < 4; ++i)
+    expect_json_error(http("POST", "/register", body, {"Content-Type: application/json"}), 409, "conflict");
+  expect_json_error(http("POST", "/register", body, {"Content-Type: application/json"}), 429, "rate_limited");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+

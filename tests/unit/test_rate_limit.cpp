@@ -125,3 +125,22 @@ BOOST_AUTO_TEST_CASE(parsing_the_setting) {
   BOOST_TEST(auth::retry_after_seconds(1001) == 2);
   BOOST_TEST(auth::retry_after_seconds(-5) == 1);
 }
+
+// /auth and /register count in buckets of their own: one's budget, and its
+// pruning by its own window, leave the other's alone.
+BOOST_AUTO_TEST_CASE(each_limit_counts_in_its_own_bucket) {
+  store::Database db = open_migrated(":memory:");
+  RateTable auth(db, store::kAuthBucket), reg(db, store::kRegisterBucket);
+  const std::int64_t t = kT0 * 1000;
+  for (int i = 0; i < 5; ++i) BOOST_TEST(reg.acquire("192.0.2.1", t + i, 60'000, 5).allowed);
+  BOOST_TEST(!reg.acquire("192.0.2.1", t + 10, 60'000, 5).allowed);
+  for (int i = 0; i < 10; ++i) BOOST_TEST(auth.acquire("192.0.2.1", t + 10 + i, 1000, 10).allowed);
+  // Two seconds on, /auth prunes its own rows (1 s window) but not the
+  // registrations, whose window is a minute.
+  BOOST_TEST(auth.acquire("192.0.2.1", t + 2000, 1000, 10).allowed);
+  auto still = reg.acquire("192.0.2.1", t + 2000, 60'000, 5);
+  BOOST_TEST(!still.allowed);
+  BOOST_TEST(still.retry_after_ms == 58'000);
+  BOOST_TEST(rows(db) == 6);  // 5 registrations + the last /auth
+  BOOST_TEST(reg.acquire("192.0.2.1", t + 60'000, 60'000, 5).allowed);  // the first left the window
+}

@@ -3,6 +3,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <memory>
 
@@ -290,4 +294,62 @@ BOOST_AUTO_TEST_CASE(hostile_text_is_bound_not_executed) {
   KeyRepository(db).insert(std::vector<std::uint8_t>{1}, times(10), evil, "{}", evil, 0);
   BOOST_TEST(count(db, "keys") == 1);
   BOOST_TEST(KeyRepository(db).all().at(0).alg == evil);
+}
+
+// Found by the read-only fault test: after a connection of this process read
+// the store while its file was not writable (so SQLite opened it read-only),
+// the next writable connection's first write transaction failed with
+// SQLITE_READONLY although the file was writable again. Transaction retries
+// once on a fresh connection, so the first request after such a fault
+// succeeds. File modes do not bind root: the steps run in a child that
+// drops to an unprivileged user when the test runs as root.
+BOOST_AUTO_TEST_CASE(a_write_right_after_a_read_only_connection_succeeds) {
+  jwks::test::TempDir dir;
+  const std::string path = dir.file("ro.db");
+  {
+    Database db(path);
+    migrate(db);
+    Transaction tx(db, TransactionMode::kImmediate, Durability::kRelaxed);
+    Statement(db, "INSERT INTO rate_events (addr, at_ms) VALUES ('a', 1)").run();
+    tx.commit();
+  }
+  const std::string dir_path = dir.path().string();
+  pid_t pid = ::fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (::geteuid() == 0) {
+      const uid_t nobody = 65534;
+      for (const std::string& f : {dir_path, path, path + "-wal", path + "-shm"})
+        if (::chown(f.c_str(), nobody, nobody) != 0) std::_Exit(10);
+      if (::setgid(nobody) != 0 || ::setuid(nobody) != 0) std::_Exit(11);
+    }
+    ::chmod(path.c_str(), 0400);
+    ::chmod(dir_path.c_str(), 0500);
+    try {
+      Database reader(path);
+      Statement(reader, "SELECT count(*) FROM rate_events").run();
+      if (sqlite3_db_readonly(reader.handle(), "main") != 1) std::_Exit(12);  // the fault really was there
+    } catch (const std::exception&) {
+      std::_Exit(13);
+    }
+    ::chmod(path.c_str(), 0600);
+    ::chmod(dir_path.c_str(), 0700);
+    try {
+      Database db(path);
+      Transaction tx(db, TransactionMode::kImmediate);
+      Statement(db, "INSERT INTO rate_events (addr, at_ms) VALUES ('b', 2)").run();
+      tx.commit();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "the first write after the fault failed: %s\n", e.what());
+      std::_Exit(1);
+    }
+    std::_Exit(0);
+  }
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "child status " << status);
+  Database db(path);
+  Statement count(db, "SELECT count(*) FROM rate_events");
+  count.step();
+  BOOST_TEST(count.column_int64(0) == 2);
 }

@@ -12,6 +12,7 @@
 #include "jwks/store/schema.h"
 #include "jwks/store/statement.h"
 #include "jwks/store/user_repository.h"
+#include "jwks/util/slot_lock.h"
 #include "temp_dir.h"
 
 using namespace jwks;
@@ -295,4 +296,45 @@ BOOST_AUTO_TEST_CASE(an_upgrade_keeps_the_earliest_of_look_alike_names) {
   store::Statement s(db, "SELECT count(*) FROM users WHERE username = 'alice'");
   s.step();
   BOOST_TEST(s.column_int64(0) == 1);
+}
+
+// Issue 12: /register was an unmetered CPU sink. Its own rate limit comes
+// first, a duplicate is refused before any hashing, and the pool hashes at
+// most JWKS_REGISTER_CONCURRENCY at once.
+BOOST_AUTO_TEST_CASE(registration_is_limited_before_any_hashing) {
+  IssuerFixture f;
+  f.settings.register_rate_limit = auth::RateLimit{3, 60'000};
+  f.settings.register_concurrency = 1;
+  f.issuer.emplace(f.settings, f.master, f.clock, f.factory, kFast);
+  auto reg = [&](const std::string& name, const service::Client& client = kClient) {
+    return f.issuer->register_user({auth::Registration{name, name + "@example.com"}, client});
+  };
+  BOOST_TEST(reg("u1").ok());
+  // A duplicate is a 409 even while every hashing slot is busy: it was
+  // refused before it needed one.
+  std::optional<util::SlotLock> busy;
+  BOOST_REQUIRE((util::SlotLock::try_acquire(f.settings.db_path + "-hashing", 1, busy) ==
+                 util::SlotLock::Outcome::kAcquired));
+  auto dup = reg("u1");
+  BOOST_REQUIRE(!dup.ok());
+  BOOST_TEST((dup.error().code == service::ErrorCode::kConflict));
+  auto email = f.issuer->register_user({auth::Registration{"u9", "U1@Example.com"}, kClient});
+  BOOST_TEST((email.error().code == service::ErrorCode::kConflict));
+  // A new name while the slot is busy: 503 with Retry-After, at once.
+  const service::Client other{"192.0.2.20", "192.0.2.20"};
+  auto busy_now = reg("u2", other);
+  BOOST_REQUIRE(!busy_now.ok());
+  BOOST_TEST((busy_now.error().code == service::ErrorCode::kUnavailable));
+  BOOST_TEST(busy_now.error().retry_after_seconds == 1);
+  busy.reset();
+  // kClient has used its 3 (u1, the duplicate, the e-mail): the 4th is a 429.
+  auto limited = reg("u3");
+  BOOST_REQUIRE(!limited.ok());
+  BOOST_TEST((limited.error().code == service::ErrorCode::kRateLimited));
+  BOOST_TEST(limited.error().retry_after_seconds == 60);
+  BOOST_TEST(reg("u3", other).ok());  // another address has its own budget
+  f.clock.advance(60);
+  BOOST_TEST(reg("u4").ok());  // the window slid
+  store::Database db(f.settings.db_path);
+  BOOST_TEST(count(db, "SELECT count(*) FROM users") == 3);
 }

@@ -49,6 +49,15 @@ class Database {
   // only a writer needs, once per connection.
   void prepare_for_writing();
 
+  // Works around an SQLite 3.40 quirk: once a read-only connection of this
+  // process has read the WAL database (its file was not writable, say), the
+  // next connection the process opens writable reports SQLITE_READONLY for
+  // its first write transaction, though nothing is read-only any more; a
+  // fresh connection writes. If this connection was opened writable and no
+  // statement of it is alive, it is replaced by a fresh one and true is
+  // returned (the caller retries once); otherwise false. Throws SqliteError.
+  bool reopen_if_wrongly_readonly();
+
   // Runs SQL without results or parameters (DDL, PRAGMA, BEGIN). Throws.
   void exec(const char* sql);
 
@@ -69,6 +78,10 @@ class Database {
   };
   static int on_busy(void* context, int count) noexcept;
 
+  void open();
+
+  std::string path_;
+  DatabaseOptions options_;
   std::unique_ptr<BusyWait> busy_;  // before db_: outlives the connection using it
   std::unique_ptr<sqlite3, Closer> db_;
   bool is_file_ = false;

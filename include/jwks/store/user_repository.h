@@ -32,6 +32,11 @@ class UserRepository {
   util::Result<std::int64_t, UserConflict> insert(std::string_view username, std::string_view password_hash,
                                                   std::string_view email);
 
+  // Which of the two is already registered (the username first), if either:
+  // a cheap read before the expensive part of a registration. The UNIQUE
+  // constraints stay the final word (see insert).
+  std::optional<UserConflict> taken(std::string_view username, std::string_view email) const;
+
   // Exact match: pass the enforced form (auth::canonical_username).
   std::optional<UserRecord> find_by_username(std::string_view username) const;
 

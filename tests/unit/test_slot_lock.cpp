@@ -1,0 +1,52 @@
+#define BOOST_TEST_MODULE slot_lock
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "jwks/util/slot_lock.h"
+#include "temp_dir.h"
+
+using jwks::util::SlotLock;
+
+BOOST_AUTO_TEST_CASE(at_most_n_holders_and_a_released_slot_is_free_again) {
+  jwks::test::TempDir dir;
+  const std::string path = dir.file("slots");
+  std::optional<SlotLock> a, b, c;
+  BOOST_TEST((SlotLock::try_acquire(path, 2, a) == SlotLock::Outcome::kAcquired));
+  BOOST_TEST((SlotLock::try_acquire(path, 2, b) == SlotLock::Outcome::kAcquired));
+  BOOST_TEST(a->slot() != b->slot());
+  BOOST_TEST((SlotLock::try_acquire(path, 2, c) == SlotLock::Outcome::kAllTaken));
+  BOOST_TEST(!c.has_value());
+  a.reset();
+  BOOST_TEST((SlotLock::try_acquire(path, 2, c) == SlotLock::Outcome::kAcquired));
+  BOOST_TEST((SlotLock::try_acquire(dir.file("no/such/dir"), 2, a) == SlotLock::Outcome::kUnavailable));
+}
+
+// Another process sees the slots this one holds, and a process that dies
+// (here: exits without releasing) frees its slot.
+BOOST_AUTO_TEST_CASE(slots_are_shared_across_processes_and_freed_by_death) {
+  jwks::test::TempDir dir;
+  const std::string path = dir.file("slots");
+  std::optional<SlotLock> held;
+  BOOST_REQUIRE((SlotLock::try_acquire(path, 1, held) == SlotLock::Outcome::kAcquired));
+  auto child_outcome = [&](bool hold_and_die) {
+    pid_t pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+      std::optional<SlotLock> mine;
+      const SlotLock::Outcome o = SlotLock::try_acquire(path, 1, mine);
+      if (hold_and_die) std::_Exit(o == SlotLock::Outcome::kAcquired ? 0 : 1);  // no destructor runs
+      std::_Exit(o == SlotLock::Outcome::kAllTaken ? 2 : 3);
+    }
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  BOOST_TEST(child_outcome(false) == 2);  // taken by this process
+  held.reset();
+  BOOST_TEST(child_outcome(true) == 0);  // acquired, then died holding it
+  BOOST_TEST((SlotLock::try_acquire(path, 1, held) == SlotLock::Outcome::kAcquired));
+}
