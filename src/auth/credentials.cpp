@@ -37,17 +37,33 @@ std::optional<CredentialError> check(Credentials& c) {
   return std::nullopt;
 }
 
+// Wipes the string members of a parsed body (a password among them) before
+// the document frees them.
+void wipe_strings(nlohmann::json& doc) {
+  for (auto& member : doc.items())
+    if (member.value().is_string()) {
+      auto& s = member.value().get_ref<std::string&>();
+      crypto::cleanse(s.data(), s.capacity());
+    }
+}
+
 Parsed from_json(std::string_view body) {
   auto parsed = parse_json_object(body);
   if (!parsed) return fail(parsed.error());
-  const nlohmann::json& doc = parsed.value();
+  nlohmann::json& doc = parsed.value();
   Credentials c{CredentialSource::kJson, std::nullopt, std::nullopt};
+  std::optional<CredentialError> error;
   for (const char* name : {"username", "password"}) {
     auto it = doc.find(name);
     if (it == doc.end()) continue;
-    if (!it->is_string()) return fail(invalid(std::string(name) + " must be a string"));
+    if (!it->is_string()) {
+      error = invalid(std::string(name) + " must be a string");
+      break;
+    }
     (std::string_view(name) == "username" ? c.username : c.password) = it->get<std::string>();
   }
+  wipe_strings(doc);
+  if (error) return fail(*error);
   return c;
 }
 
@@ -55,11 +71,20 @@ Parsed from_form(std::string_view body) {
   auto fields = util::parse_form(body);
   if (!fields) return fail(CredentialError{CredentialErrorCode::kMalformedBody, "form body has a bad percent escape"});
   Credentials c{CredentialSource::kForm, std::nullopt, std::nullopt};
+  std::optional<CredentialError> error;
   for (auto& [name, value] : *fields) {
     std::optional<std::string>* slot = name == "username" ? &c.username : name == "password" ? &c.password : nullptr;
     if (slot == nullptr) continue;
-    if (slot->has_value()) return fail(invalid("form field " + name + " appears more than once"));
-    *slot = std::move(value);
+    if (slot->has_value()) {
+      error = invalid("form field " + name + " appears more than once");
+      break;
+    }
+    *slot = value;
+  }
+  for (auto& field : *fields) crypto::cleanse(field.second.data(), field.second.capacity());
+  if (error) {
+    if (c.password) crypto::cleanse(c.password->data(), c.password->capacity());
+    return fail(*error);
   }
   return c;
 }

@@ -2,14 +2,21 @@
 
 #include <fcgiapp.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "jwks/crypto/secure_bytes.h"
 #include "jwks/util/log.h"
+
+extern char** environ;
 
 namespace jwks::http {
 namespace {
@@ -36,7 +43,7 @@ void install_signal_handlers() {
   signal(SIGXFSZ, SIG_IGN);
 }
 
-std::size_t params_count(FCGX_ParamArray envp) {
+std::size_t params_count(char** envp) {
   std::size_t n = 0;
   while (envp[n] != nullptr) ++n;
   return n;
@@ -48,27 +55,26 @@ std::size_t params_count(FCGX_ParamArray envp) {
 // lower), before the 413 goes out.
 constexpr std::size_t kMaxDrainBytes = 8 << 20;
 
-void drain(FCGX_Request& req) {
-  char scratch[16384];
-  std::size_t total = 0;
-  while (total < kMaxDrainBytes) {
-    int n = FCGX_GetStr(scratch, static_cast<int>(sizeof scratch), req.in);
-    if (n <= 0) break;
-    total += static_cast<std::size_t>(n);
-  }
-}
-
-// Reads the body, up to `limit` bytes. Returns false when the declared or
-// actual length exceeds the limit; the excess is drained, not kept.
-bool read_body(FCGX_Request& req, std::size_t limit, std::string& body) {
-  const char* cl = FCGX_GetParam("CONTENT_LENGTH", req.envp);
+// Reads the body through `read` (a chunk into a buffer: bytes read, <= 0 at
+// the end), up to `limit` bytes. Returns false when the declared or actual
+// length exceeds the limit; the excess is drained, not kept.
+template <typename Read>
+bool read_body(const char* content_length, std::size_t limit, std::string& body, Read&& read) {
+  auto drain = [&] {
+    char scratch[16384];
+    for (std::size_t total = 0; total < kMaxDrainBytes;) {
+      int n = read(scratch, sizeof scratch);
+      if (n <= 0) break;
+      total += static_cast<std::size_t>(n);
+    }
+  };
   std::size_t declared = 0;
-  if (cl != nullptr && *cl != '\0') {
-    auto [end, ec] = std::from_chars(cl, cl + std::strlen(cl), declared);
+  if (content_length != nullptr && *content_length != '\0') {
+    auto [end, ec] = std::from_chars(content_length, content_length + std::strlen(content_length), declared);
     if (ec != std::errc{} || *end != '\0') {
       declared = 0;
     } else if (declared > limit) {
-      drain(req);
+      drain();
       return false;
     }
   }
@@ -78,26 +84,70 @@ bool read_body(FCGX_Request& req, std::size_t limit, std::string& body) {
   std::size_t got = 0;
   while (got <= limit) {
     const std::size_t want = std::min(sizeof chunk, limit + 1 - got);
-    int n = FCGX_GetStr(chunk, static_cast<int>(want), req.in);
+    int n = read(chunk, want);
     if (n <= 0) break;
     body.append(chunk, static_cast<std::size_t>(n));
     got += static_cast<std::size_t>(n);
   }
+  crypto::cleanse(chunk, sizeof chunk);
   if (got <= limit) return true;
-  drain(req);
+  drain();
   return false;
 }
 
-void write_response(FCGX_Request& req, const Response& response) {
-  std::string head = "Status: " + std::to_string(response.status) + " " + reason_phrase(response.status) + "\r\n";
-  for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+// The response as CGI and FastCGI both want it: a Status line, headers, a
+// blank line, the body.
+std::string render(const Response& response) {
+  std::string out = "Status: " + std::to_string(response.status) + " " + reason_phrase(response.status) + "\r\n";
+  for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
   // A 304 or 204 has no body and must not claim a length of zero for it.
   const bool bodiless = response.status == 304 || response.status == 204;
   if (!bodiless && !response.header("Content-Length"))
-    head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
-  head += "\r\n";
-  FCGX_PutStr(head.data(), static_cast<int>(head.size()), req.out);
-  if (!response.body.empty()) FCGX_PutStr(response.body.data(), static_cast<int>(response.body.size()), req.out);
+    out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  out += "\r\n";
+  out += response.body;
+  return out;
+}
+
+// Handles one request from its parameters and body. What held the body (a
+// password) and the answer (a generated password) is wiped once written.
+template <typename Write>
+void answer(const Router& router, std::span<const char* const> params, bool within_limit, std::string body,
+            Write&& write) {
+  Request request = request_from_params(params, within_limit ? std::move(body) : std::string());
+  request.body_too_large = !within_limit;
+  Response response = router.handle(request);
+  std::string out = render(response);
+  write(out);
+  for (std::string* s : {&request.body, &body, &response.body, &out}) crypto::cleanse(s->data(), s->capacity());
+}
+
+// Plain CGI (mod_cgi, mod_cgid): one request from the environment and
+// standard input, the answer on standard output, then the process ends.
+int serve_cgi(const Router& router, const FastcgiOptions& options) {
+  if (std::getenv("REQUEST_METHOD") == nullptr) {
+    util::log_error("jwks-fcgi is a FastCGI responder (or a CGI program): start it from a web server, spawn-fcgi "
+                    "or scripts/serve; see README.md");
+    return 64;  // EX_USAGE
+  }
+  std::string body;
+  const bool within = read_body(std::getenv("CONTENT_LENGTH"), options.max_body_bytes, body, [](char* buf, std::size_t n) {
+    for (;;) {
+      ssize_t got = ::read(STDIN_FILENO, buf, n);
+      if (got < 0 && errno == EINTR) continue;
+      return static_cast<int>(got);
+    }
+  });
+  answer(router, std::span<const char* const>(const_cast<const char* const*>(environ), params_count(environ)), within,
+         std::move(body), [](const std::string& out) {
+           for (std::size_t done = 0; done < out.size();) {
+             ssize_t n = ::write(STDOUT_FILENO, out.data() + done, out.size() - done);
+             if (n < 0 && errno == EINTR) continue;
+             if (n <= 0) return;
+             done += static_cast<std::size_t>(n);
+           }
+         });
+  return 0;
 }
 
 }  // namespace
@@ -107,6 +157,9 @@ int serve_fastcgi(const Router& router, const FastcgiOptions& options) {
     util::log_error("FCGX_Init failed");
     return 1;
   }
+  // fcgi2 tells the two apart: a listening socket on fd 0 is FastCGI,
+  // anything else (a pipe from mod_cgi, a terminal) is CGI.
+  if (options.listen_fd == 0 && FCGX_IsCGI()) return serve_cgi(router, options);
   install_signal_handlers();
   FCGX_Request req;
   if (FCGX_InitRequest(&req, options.listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
@@ -115,12 +168,11 @@ int serve_fastcgi(const Router& router, const FastcgiOptions& options) {
   }
   while (!g_stop && FCGX_Accept_r(&req) >= 0) {
     std::string body;
-    bool within_limit = read_body(req, options.max_body_bytes, body);
-    Request request = request_from_params(
-        std::span<const char* const>(const_cast<const char* const*>(req.envp), params_count(req.envp)),
-        within_limit ? std::move(body) : std::string());
-    request.body_too_large = !within_limit;
-    write_response(req, router.handle(request));
+    const bool within = read_body(FCGX_GetParam("CONTENT_LENGTH", req.envp), options.max_body_bytes, body,
+                                  [&](char* buf, std::size_t n) { return FCGX_GetStr(buf, static_cast<int>(n), req.in); });
+    answer(router, std::span<const char* const>(const_cast<const char* const*>(req.envp), params_count(req.envp)),
+           within, std::move(body),
+           [&](const std::string& out) { FCGX_PutStr(out.data(), static_cast<int>(out.size()), req.out); });
     FCGX_Finish_r(&req);
   }
   FCGX_Free(&req, 1);

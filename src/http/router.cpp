@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jwks/auth/registration.h"
+#include "jwks/crypto/secure_bytes.h"
 #include "jwks/http/client_address.h"
 #include "jwks/http/errors.h"
 #include "jwks/util/form.h"
@@ -73,6 +74,38 @@ bool etag_matches(std::string_view header, std::string_view etag) {
   return false;
 }
 
+// The fronts' own refusals (too large, no length, malformed), handed to us by
+// their error handlers: the same JSON shape as every other error.
+Response front_error(int status) {
+  struct Known {
+    int status;
+    const char* error;
+    const char* description;
+  };
+  static constexpr Known kKnown[] = {
+      {400, "invalid_request", "the request is malformed"},
+      {403, "forbidden", "the request was refused"},
+      {404, "not_found", "no such endpoint"},
+      {405, "method_not_allowed", "this method is not allowed here"},
+      {408, "request_timeout", "the request took too long to arrive"},
+      {411, "length_required", "a request with a body needs Content-Length (send Content-Length: 0 for none)"},
+      {413, "payload_too_large", "request body is too large"},
+      {414, "uri_too_long", "the request URI is too long"},
+      {417, "expectation_failed", "the Expect header cannot be met"},
+      {431, "request_header_fields_too_large", "the request headers are too large"},
+      {501, "not_implemented", "the request uses something this server does not implement"},
+  };
+  for (const Known& k : kKnown)
+    if (k.status == status) return error_response(status, k.error, k.description);
+  if (status >= 500) {
+    Response r = error_response(status, status == 500 ? "server_error" : "temporarily_unavailable",
+                                status == 500 ? "internal server error" : "the server cannot answer now; retry later");
+    if (status != 500) r.set_header("Retry-After", "1");
+    return r;
+  }
+  return error_response(status, "invalid_request", "the request was refused");
+}
+
 }  // namespace
 
 Response Router::handle(const Request& request) const {
@@ -83,7 +116,9 @@ Response Router::handle(const Request& request) const {
 
   // Every answer, errors included, goes through the HEAD handling below.
   Response response;
-  if (route == nullptr) {
+  if (request.front_status != 0) {
+    response = front_error(request.front_status);
+  } else if (route == nullptr) {
     response = error_response(404, "not_found", "no such endpoint");
   } else if (route->get ? !is_get : request.method != "POST") {
     response = error_response(405, "method_not_allowed",
@@ -156,6 +191,7 @@ Response Router::auth(const Request& request) const {
   service::TokenRequest token_request{std::move(credentials.value()), *expired, client.value(),
                                       loopback_origin(request)};
   auto token = api_.issue_token(token_request);
+  if (auto& pw = token_request.credentials.password) crypto::cleanse(pw->data(), pw->capacity());
   if (!token) return to_response(token.error(), client->address);
 
   Response r = json_response(200, nlohmann::json{{"token", token.value()}}.dump());
@@ -185,7 +221,15 @@ Response Router::register_user(const Request& request) const {
   if (!client) return forwarded_for_error(client.error());
   auto password = api_.register_user(service::RegisterRequest{std::move(registration.value()), client.value()});
   if (!password) return to_response(password.error(), client->address);
-  Response r = json_response(201, nlohmann::json{{"password", password.value()}}.dump());
+  // Built in one buffer (a UUID needs no escaping), and the password wiped:
+  // the answer is its only other copy, and the adapter wipes that.
+  std::string body;
+  body.reserve(password->size() + 16);
+  body += R"({"password":")";
+  body += password.value();
+  body += R"("})";
+  crypto::cleanse(password->data(), password->capacity());
+  Response r = json_response(201, std::move(body));
   r.set_header("Cache-Control", "no-store");
   return r;
 }

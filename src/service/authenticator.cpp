@@ -23,7 +23,8 @@ util::Result<Principal, ServiceError> Authenticator::authenticate(const auth::Cr
     return Principal{"anonymous", std::nullopt, std::nullopt};
   }
   const std::string& username = *credentials.username;
-  const std::string password = credentials.password.value_or("");
+  static const std::string kNone;
+  const std::string& password = credentials.password ? *credentials.password : kNone;  // no copy to wipe
 
   std::optional<store::UserRecord> user = store::UserRepository(db_).find_by_username(username);
   if (!user) {

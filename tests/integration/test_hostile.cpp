@@ -259,7 +259,6 @@ struct Case {
 
 Expect json_error(long status, std::string error) { return Expect{status, std::move(error), By::kResponder}; }
 Expect ok(long status) { return Expect{status, "", By::kResponder}; }
-Expect front(long status) { return Expect{status, "", By::kFront}; }
 Expect nobody() { return Expect{0, "", By::kNobody}; }
 
 const std::string kJson = "Content-Type: application/json";
@@ -385,14 +384,14 @@ std::vector<Case> make_cases(const User& alice, const User& bob, const User& car
                .headers = {kJson}, .body = R"({"username":"mallory\u0000)" + tag + R"(","email":"nul@example.com"})",
                .expect = json_error(400, "invalid_request")});
   // lighttpd refuses control characters in the URL, even percent-encoded.
-  t.push_back({.category = "nul-bytes", .name = "expired=%00", .target = "/auth?expired=%00", .expect = front(400),
+  t.push_back({.category = "nul-bytes", .name = "expired=%00", .target = "/auth?expired=%00", .expect = json_error(400, "invalid_request"),
                .apache = json_error(400, "invalid_request")});
   t.push_back({.category = "nul-bytes", .name = "NUL in the request line", .via = Via::kRaw,
-               .raw = raw_request(std::string("GET /\0 HTTP/1.1", 15), {}), .expect = front(400)});
+               .raw = raw_request(std::string("GET /\0 HTTP/1.1", 15), {}), .expect = json_error(400, "invalid_request")});
   t.push_back({.category = "nul-bytes", .name = "NUL in a header value", .via = Via::kRaw,
                .raw = raw_request("POST /auth HTTP/1.1", {std::string("Content-Type: application/json\0x", 32),
                                                           length(2)}, "{}"),
-               .expect = front(400)});
+               .expect = json_error(400, "invalid_request")});
 
   // -- invalid UTF-8
   t.push_back({.category = "invalid-utf8", .name = "raw 0xff in a JSON username", .target = "/auth",
@@ -511,23 +510,23 @@ std::vector<Case> make_cases(const User& alice, const User& bob, const User& car
 
   // -- long URLs
   t.push_back({.category = "long-url", .name = "8 KiB query on /auth", .target = "/auth?expired=" + std::string(8 * 1024, 'x'),
-               .expect = front(431), .apache = front(414)});
+               .expect = json_error(431, "request_header_fields_too_large"), .apache = json_error(414, "uri_too_long")});
   t.push_back({.category = "long-url", .name = "8 KiB path", .method = "GET", .target = "/" + std::string(8 * 1024, 'a'),
-               .expect = front(431), .apache = front(414)});
+               .expect = json_error(431, "request_header_fields_too_large"), .apache = json_error(414, "uri_too_long")});
   t.push_back({.category = "long-url", .name = "4 KiB query on /auth", .target = "/auth?expired=" + std::string(4 * 1024, 'x'),
                .expect = json_error(400, "invalid_request")});
   t.push_back({.category = "long-url", .name = "4 KiB unknown path", .method = "GET",
                .target = "/" + std::string(4 * 1024, 'a'), .expect = json_error(404, "not_found"),
                // Apache maps the path to a file first: a segment over NAME_MAX is its own 403.
-               .apache = front(403)});
+               .apache = json_error(403, "forbidden")});
   t.push_back({.category = "long-url", .name = "expired given twice, one bad", .target = "/auth?expired=true&expired=maybe",
                .expect = json_error(400, "invalid_request")});
   t.push_back({.category = "long-url", .name = "bad percent escape in the query", .target = "/auth?expired=%zz",
                .expect = json_error(400, "invalid_request")});
   t.push_back({.category = "long-url", .name = "dot segments past the root", .method = "GET",
-               .target = "/../../../etc/passwd", .expect = json_error(404, "not_found"), .apache = front(400)});
+               .target = "/../../../etc/passwd", .expect = json_error(404, "not_found"), .apache = json_error(400, "invalid_request")});
   t.push_back({.category = "long-url", .name = "%00 in the path", .method = "GET", .target = "/auth%00.json",
-               .expect = front(400), .apache = front(404)});
+               .expect = json_error(400, "invalid_request"), .apache = json_error(404, "not_found")});
   t.push_back({.category = "long-url", .name = "trailing slash", .target = "/register/", .headers = {kJson},
                .body = registration("mallory-" + tag, "slash-" + tag + "@example.com"),
                .expect = json_error(404, "not_found")});
@@ -545,35 +544,50 @@ std::vector<Case> make_cases(const User& alice, const User& bob, const User& car
                .headers = {kJson, "Transfer-Encoding: chunked"}, .body = over_limit,
                .expect = json_error(413, "payload_too_large")});
   t.push_back({.category = "body-limit", .name = "200 KiB JSON", .target = "/auth", .headers = {kJson},
-               .body = R"({"pad":")" + std::string(200 * 1024, 'p') + R"("})", .expect = front(413),
+               .body = R"({"pad":")" + std::string(200 * 1024, 'p') + R"("})", .expect = json_error(413, "payload_too_large"),
                .apache = json_error(413, "payload_too_large")});
   t.push_back({.category = "body-limit", .name = "declared 1 GB, nothing sent", .via = Via::kHalfClose,
-               .raw = raw_request("POST /auth HTTP/1.1", {kJson, length(1000000000)}), .expect = front(413),
-               // mod_fcgid answers 500 above FcgidMaxRequestLen (1 MiB), as README documents.
-               .apache = front(500)});
+               .raw = raw_request("POST /auth HTTP/1.1", {kJson, length(1000000000)}),
+               .expect = json_error(413, "payload_too_large")});
+  // Issue 12: a 1 MB body got the fronts' HTML 413. Every size gets the JSON one.
+  t.push_back({.category = "body-limit", .name = "1 MB JSON to /register", .target = "/register", .headers = {kJson},
+               .body = R"({"username":"huge-)" + tag + R"(","email":"huge@example.com","pad":")" +
+                       std::string(1000 * 1000, 'p') + R"("})",
+               .expect = json_error(413, "payload_too_large")});
+  t.push_back({.category = "body-limit", .name = "1 MB form to /auth", .target = "/auth", .headers = {kForm},
+               .body = "username=x&pad=" + std::string(1000 * 1000, 'p'), .expect = json_error(413, "payload_too_large")});
+  t.push_back({.category = "body-limit", .name = "3 MB JSON to /auth", .target = "/auth", .headers = {kJson},
+               .body = R"({"pad":")" + std::string(3 * 1000 * 1000, 'p') + R"("})",
+               .expect = json_error(413, "payload_too_large")});
+  t.push_back({.category = "body-limit", .name = "1.5 MB chunked", .target = "/auth",
+               .headers = {kJson, "Transfer-Encoding: chunked"},
+               .body = R"({"pad":")" + std::string(1500 * 1000, 'p') + R"("})",
+               .expect = json_error(413, "payload_too_large"),
+               // mod_fcgid's own limit for a body of unknown length (README): a 500, in the JSON shape.
+               .apache = json_error(500, "server_error")});
 
   // -- malformed HTTP framing (raw)
   t.push_back({.category = "framing", .name = "POST without Content-Length", .via = Via::kRaw,
-               .raw = raw_request("POST /auth HTTP/1.1", {kJson}), .expect = front(411),
+               .raw = raw_request("POST /auth HTTP/1.1", {kJson}), .expect = json_error(411, "length_required"),
                // Apache reads it as an empty body (RFC 9112 §6.3): an anonymous token in open mode.
                .apache = ok(200)});
   t.push_back({.category = "framing", .name = "negative Content-Length", .via = Via::kRaw,
-               .raw = raw_request("POST /auth HTTP/1.1", {kJson, "Content-Length: -5"}, "{}"), .expect = front(400)});
+               .raw = raw_request("POST /auth HTTP/1.1", {kJson, "Content-Length: -5"}, "{}"), .expect = json_error(400, "invalid_request")});
   t.push_back({.category = "framing", .name = "non-numeric Content-Length", .via = Via::kRaw,
-               .raw = raw_request("POST /auth HTTP/1.1", {kJson, "Content-Length: 2x"}, "{}"), .expect = front(400)});
+               .raw = raw_request("POST /auth HTTP/1.1", {kJson, "Content-Length: 2x"}, "{}"), .expect = json_error(400, "invalid_request")});
   t.push_back({.category = "framing", .name = "Content-Length with chunked (smuggling)", .via = Via::kRaw,
                .raw = raw_request("POST /auth HTTP/1.1", {kJson, length(4), "Transfer-Encoding: chunked"},
                                   "2\r\n{}\r\n0\r\n\r\nGET /register HTTP/1.1\r\nHost: x\r\n\r\n"),
-               .expect = front(400),
+               .expect = json_error(400, "invalid_request"),
                // Apache follows Transfer-Encoding and then closes: one answer, the smuggled GET is never read.
                .apache = ok(200)});
   t.push_back({.category = "framing", .name = "Host with a space", .target = "/auth",
-               .headers = {"Host: exa mple.com"}, .expect = front(400)});
+               .headers = {"Host: exa mple.com"}, .expect = json_error(400, "invalid_request")});
   t.push_back({.category = "framing", .name = "header line without a colon", .via = Via::kRaw,
-               .raw = raw_request("GET / HTTP/1.1", {"this is not a header"}), .expect = front(400)});
+               .raw = raw_request("GET / HTTP/1.1", {"this is not a header"}), .expect = json_error(400, "invalid_request")});
   t.push_back({.category = "framing", .name = "truncated body, then the client gives up", .via = Via::kHalfClose,
                .raw = raw_request("POST /register HTTP/1.1", {kJson, length(100)}, R"({"username":"trunc)"),
-               .expect = nobody(), .apache = front(500)});
+               .expect = nobody(), .apache = json_error(500, "server_error")});
 
   // -- slow clients (paced one byte at a time; GET / is checked in between)
   {
@@ -592,7 +606,7 @@ std::vector<Case> make_cases(const User& alice, const User& bob, const User& car
     const std::string body = registration("slow-" + tag, "slow-" + tag + "@example.com");
     const std::string r = raw_request("POST /register HTTP/1.1", {kJson, length(body.size() + 50)}, body);
     t.push_back({.category = "slow-client", .name = "slow body that stops short, then gives up", .via = Via::kSlow,
-                 .raw = r, .slow_from = r.size() - body.size(), .expect = nobody(), .apache = front(500)});
+                 .raw = r, .slow_from = r.size() - body.size(), .expect = nobody(), .apache = json_error(500, "server_error")});
   }
 
   // -- content types, methods and paths
@@ -622,6 +636,51 @@ std::vector<Case> make_cases(const User& alice, const User& bob, const User& car
                .headers = {kJson}, .body = login_alice, .expect = json_error(405, "method_not_allowed")});
   t.push_back({.category = "type-method-path", .name = "wrong case path", .target = "/AUTH", .headers = {kJson},
                .body = login_alice, .expect = json_error(404, "not_found")});
+
+  // -- usernames (issue 12): look-alikes of a registered name are that name or none
+  const auto upper = [](std::string n) {
+    for (char& ch : n) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return n;
+  };
+  t.push_back({.category = "username", .name = "register the upper-case twin", .target = "/register",
+               .headers = {kJson}, .body = registration(upper(alice.name), "twin-" + tag + "@example.com"),
+               .expect = json_error(409, "conflict")});
+  t.push_back({.category = "username", .name = "register the fullwidth twin", .target = "/register",
+               .headers = {kJson}, .body = registration("\xef\xbd\x81" + alice.name.substr(1), "fw-" + tag + "@example.com"),
+               .expect = json_error(409, "conflict")});
+  for (const auto& [what, name] : std::vector<std::pair<std::string, std::string>>{
+           {"a trailing space", alice.name + " "},
+           {"a leading space", " " + alice.name},
+           {"only spaces", "   "},
+           {"a zero-width space", alice.name + "\xe2\x80\x8b"},
+           {"a right-to-left override", alice.name + "\xe2\x80\xae"},
+           {"a soft hyphen", "al\xc2\xad" + alice.name.substr(2)},
+           {"a no-break space inside", "alice\xc2\xa0" + tag},
+           {"a tab inside", "alice\t" + tag}}) {
+    t.push_back({.category = "username", .name = "register with " + what, .target = "/register", .headers = {kJson},
+                 .body = registration(name, "lookalike-" + std::to_string(t.size()) + "-" + tag + "@example.com"),
+                 .expect = json_error(400, "invalid_request")});
+    t.push_back({.category = "username", .name = "log in with " + what, .target = "/auth", .headers = {kJson},
+                 .body = creds(name, alice.password), .expect = json_error(400, "invalid_request")});
+  }
+  // The upper-case twin is alice herself: her password logs her in, no password is refused.
+  t.push_back({.category = "username", .name = "(succeeds) log in as the upper-case twin", .target = "/auth",
+               .headers = {kJson}, .body = creds(upper(alice.name), alice.password), .expect = ok(200), .logins = 1,
+               .sub = alice.name});
+  t.push_back({.category = "username", .name = "the upper-case twin without a password", .target = "/auth",
+               .headers = {kJson}, .body = R"({"username":")" + upper(alice.name) + R"("})",
+               .expect = json_error(401, "invalid_client")});
+
+  // -- forwarded addresses (issue 12): one client in every spelling
+  for (const char* xff : {"unknown", "1.2.3.4.5", "[2001:db8::1", "evil.example", "1.2.3.4:x"}) {
+    t.push_back({.category = "address", .name = std::string("X-Forwarded-For: ") + xff, .target = "/auth",
+                 .headers = {"X-Forwarded-For: " + std::string(xff)}, .expect = json_error(400, "invalid_request")});
+  }
+  for (const char* xff : {"[2001:db8:77::1]:443", "198.51.100.77:5000", "::ffff:198.51.100.78"}) {
+    t.push_back({.category = "address", .name = std::string("(succeeds) X-Forwarded-For: ") + xff, .target = "/auth",
+                 .headers = {basic(bob.name, bob.password), "X-Forwarded-For: " + std::string(xff)}, .expect = ok(200),
+                 .logins = 1, .sub = bob.name});
+  }
 
   // -- requests that must succeed (the table is not trivially refusing everything)
   t.push_back({.category = "succeeds", .name = "JSON login with a charset parameter", .target = "/auth",
@@ -914,12 +973,46 @@ BOOST_AUTO_TEST_CASE(nothing_stored_is_lost_and_nothing_else_is_stored,
     for (const User& u : g_state.users) known |= u.name == n;
     BOOST_TEST(known, "auth_logs row for an unexpected user: " << n);
   }
-  // Every address in the audit log is an address (127.0.0.1 or one of the test's own).
-  for (const auto& row : db.rows(("SELECT request_ip FROM auth_logs WHERE id > " + std::to_string(before.max_log_id)).c_str()))
-    BOOST_TEST((row.at(0) == "127.0.0.1" || row.at(0).rfind("203.0.113.", 0) == 0), "request_ip " << row.at(0));
+  // Every address in the audit log is an address in canonical form: 127.0.0.1,
+  // one of the test's own, or the spellings the address cases forwarded.
+  const std::set<std::string> spelled{"2001:db8:77::1", "198.51.100.77", "198.51.100.78"};
+  std::multiset<std::string> seen;
+  for (const auto& row : db.rows(("SELECT request_ip FROM auth_logs WHERE id > " + std::to_string(before.max_log_id)).c_str())) {
+    BOOST_TEST((row.at(0) == "127.0.0.1" || row.at(0).rfind("203.0.113.", 0) == 0 || spelled.count(row.at(0))),
+               "request_ip " << row.at(0));
+    seen.insert(row.at(0));
+  }
+  for (const std::string& a : spelled) BOOST_TEST(seen.count(a) == 1u, a);
   BOOST_TEST(db.rows("PRAGMA integrity_check").at(0).at(0) == "ok");
   BOOST_TEST(db.rows("PRAGMA foreign_key_check").empty());
   BOOST_TEST(get_root().status == 200);
+}
+
+// Issue 12: twelve spellings of one IPv6 address got twelve budgets, and a
+// client owning a /64 was unlimited. /register's limit (5 a minute) counts
+// every spelling of one /64 as one client; the refusals are checked before
+// any other work, so the five that pass are duplicates answered with 409.
+BOOST_AUTO_TEST_CASE(every_spelling_of_one_client_shares_one_budget,
+                     *boost::unit_test::depends_on("hostile/nothing_stored_is_lost_and_nothing_else_is_stored")) {
+  const User& alice = g_state.users.at(0);
+  const std::string again = registration(alice.name, "again-" + alice.email);
+  const char* spellings[] = {"2001:db8:5:6::1", "[2001:DB8:5:6::1]:443", "2001:0db8:0005:0006:0000:0000:0000:0001",
+                             "2001:db8:5:6:ffff:ffff:ffff:fffe", "[2001:db8:5:6::9]"};
+  for (const char* xff : spellings) {
+    Answer a = curl_request("POST", "/register", {kJson, std::string("X-Forwarded-For: ") + xff}, again);
+    BOOST_TEST(a.status == 409, xff << ": " << a.body);
+  }
+  Answer sixth = curl_request("POST", "/register", {kJson, "X-Forwarded-For: 2001:db8:5:6::abcd"}, again);
+  BOOST_TEST(sixth.status == 429, sixth.body);
+  BOOST_TEST(!sixth.header("retry-after").empty());
+  // The next /64 is another client, with a budget of its own.
+  BOOST_TEST(curl_request("POST", "/register", {kJson, "X-Forwarded-For: 2001:db8:5:7::1"}, again).status == 409);
+  // IPv4 and its IPv4-mapped spelling are one client too.
+  for (int i = 0; i < 5; ++i) {
+    const std::string xff = i % 2 ? "::ffff:198.51.100.200" : "198.51.100.200:" + std::to_string(1000 + i);
+    BOOST_TEST(curl_request("POST", "/register", {kJson, "X-Forwarded-For: " + xff}, again).status == 409, xff);
+  }
+  BOOST_TEST(curl_request("POST", "/register", {kJson, "X-Forwarded-For: [::ffff:198.51.100.200]:9"}, again).status == 429);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,9 @@
 #define BOOST_TEST_MODULE router
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "jwks/http/request.h"
@@ -484,4 +487,74 @@ BOOST_AUTO_TEST_CASE(head_304_has_no_content_length) {
   BOOST_TEST(not_modified.body.empty());
   BOOST_TEST(!not_modified.header("Content-Length").has_value());
   BOOST_TEST(not_modified.header("ETag").value_or("") == "\"abc\"");
+}
+
+// Issue 12: refusals the fronts make themselves (a body over their limit, a
+// POST without a length) were their HTML pages. Their error handlers hand
+// them to the responder (REDIRECT_STATUS), which answers in the JSON shape.
+BOOST_AUTO_TEST_CASE(front_refusals_get_the_json_shape) {
+  FakeApi api;
+  http::Router router(api);
+  const std::pair<int, const char*> cases[] = {{413, "payload_too_large"},
+                                               {411, "length_required"},
+                                               {400, "invalid_request"},
+                                               {414, "uri_too_long"},
+                                               {431, "request_header_fields_too_large"},
+                                               {500, "server_error"},
+                                               {503, "temporarily_unavailable"},
+                                               {418, "invalid_request"}};
+  for (const auto& [status, error] : cases) {
+    const std::string redirect = "REDIRECT_STATUS=" + std::to_string(status);
+    const char* params[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/register", redirect.c_str()};
+    Request r = http::request_from_params(params, "");
+    BOOST_TEST(r.front_status == status);
+    Response answer = router.handle(r);
+    expect_json_error(answer, status, error);
+    BOOST_TEST(!api.last_register_request.has_value());  // nothing reached the use cases
+  }
+  // REDIRECT_STATUS=200 is what lighttpd sets on every ordinary request.
+  const char* ordinary[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/", "REDIRECT_STATUS=200"};
+  Request ok = http::request_from_params(ordinary, "");
+  BOOST_TEST(ok.front_status == 0);
+  BOOST_TEST(router.handle(ok).status == 200);
+  for (const char* junk : {"REDIRECT_STATUS=413x", "REDIRECT_STATUS=", "REDIRECT_STATUS=99999", "REDIRECT_STATUS=302"}) {
+    const char* params[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/", junk};
+    BOOST_TEST(http::request_from_params(params, "").front_status == 0, junk);
+  }
+  // The 5xx answers say when to retry, but for 500; a HEAD gets no body.
+  const char* head[] = {"REQUEST_METHOD=HEAD", "REQUEST_URI=/auth", "REDIRECT_STATUS=503"};
+  Response h = router.handle(http::request_from_params(head, ""));
+  BOOST_TEST(h.status == 503);
+  BOOST_TEST(h.body.empty());
+  BOOST_TEST(h.header("Retry-After").value_or("") == "1");
+}
+
+// Apache serves its own refusals from static files (apache/jwks-fcgi-errors/,
+// so no answer waits for an unread body): each must be exactly what the
+// responder answers for that status.
+BOOST_AUTO_TEST_CASE(apache_error_documents_match_the_responder) {
+  FakeApi api;
+  http::Router router(api);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(JWKS_SOURCE_DIR) + "/apache/jwks-fcgi-errors")) {
+    const int status = std::stoi(entry.path().stem().string());
+    std::ifstream in(entry.path());
+    const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Request r = request("GET", "/");
+    r.front_status = status;
+    BOOST_TEST(file == router.handle(r).body + "\n", entry.path().filename().string());
+    ++files;
+  }
+  BOOST_TEST(files == 15);
+  // Every status an ErrorDocument line names has its file, and the reverse.
+  std::ifstream conf(std::string(JWKS_SOURCE_DIR) + "/apache/jwks-fcgi-errors.conf");
+  int documents = 0;
+  for (std::string line; std::getline(conf, line);) {
+    if (line.rfind("ErrorDocument ", 0) != 0) continue;
+    ++documents;
+    const std::string status = line.substr(14, 3);
+    BOOST_TEST(line == "ErrorDocument " + status + " /.jwks-fcgi/errors/" + status + ".json");
+    BOOST_TEST(std::filesystem::exists(std::string(JWKS_SOURCE_DIR) + "/apache/jwks-fcgi-errors/" + status + ".json"));
+  }
+  BOOST_TEST(documents == files);
 }
