@@ -112,6 +112,31 @@ std::string utc(std::int64_t t) {
   return buf;
 }
 
+// `jwksctl init` as root has just created the store at `path`, which
+// responders running as another user could not write. In a directory that
+// user owns (the README's /var/lib/jwks-fcgi, owned by www-data), the new
+// files are given to that owner, as SQLite gives its -wal and -shm files to
+// the database's owner; anywhere else, a warning says how to fix it.
+void give_new_store_away(const std::string& path) {
+  const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  struct stat d {};
+  if (::stat(dir.c_str(), &d) == 0 && d.st_uid != 0) {
+    for (const std::string& f : {path, path + "-wal", path + "-shm"}) {
+      if (::chown(f.c_str(), d.st_uid, d.st_gid) != 0 && errno != ENOENT)
+        std::fprintf(stderr, "jwksctl: cannot give %s to the directory's owner: %s\n", f.c_str(), std::strerror(errno));
+    }
+    std::printf("created as root: %s given to the owner of %s (uid %u), as the responders run\n", path.c_str(),
+                dir.c_str(), static_cast<unsigned>(d.st_uid));
+    return;
+  }
+  std::fprintf(stderr,
+               "jwksctl: warning: created %s as root in a directory root owns: responders running as another user "
+               "(www-data) cannot write it and will answer 503. Create it as that user instead, e.g.\n"
+               "  setpriv --reuid=www-data --regid=www-data --init-groups jwksctl init\n"
+               "in a directory it owns (README: Deploying), or chown the store and its -wal and -shm files.\n",
+               path.c_str());
+}
+
 // For commands that read public data only.
 struct NoKeys final : service::KeyFactory {
   service::NewKey create() override { throw std::logic_error("this command creates no keys"); }
@@ -339,6 +364,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "jwksctl: %s\n", crypto::describe(master.error()).c_str());
       return kConfig;
     }
+    struct stat before {};
+    const bool existed = ::stat(settings->db_path.c_str(), &before) == 0;
     store::Database db(settings->db_path, store::DatabaseOptions{settings->busy_timeout_ms, creates});
     store::migrate(db);
     if (name == "list") return list_keys(db, settings.value());
@@ -372,6 +399,7 @@ int main(int argc, char** argv) {
     const service::KeyChanges created = manager.ensure();
     std::printf("%s: schema version %d, %d key(s) created\n", settings->db_path.c_str(), store::kSchemaVersion,
                 created.created);
+    if (!existed && ::geteuid() == 0) give_new_store_away(settings->db_path);
     print_schedule(manager);
     return exported(kOk);
   } catch (const service::MasterKeyMismatch& e) {

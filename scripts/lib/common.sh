@@ -76,9 +76,14 @@ JWKS_RESPONDER_VARS=(NOT_MY_KEY NOT_MY_KEY_FILE JWKS_DB JWKS_AUTH_MODE JWKS_ALLO
                      JWKS_MAX_BODY JWKS_BUSY_TIMEOUT_MS
                      JWKS_ISSUER JWKS_AUDIENCE JWKS_ALG JWKS_EXPORT_FILE)
 
-# Run as root, Apache and spawn-fcgi run the responders as www-data, which
-# must write the database's directory: hand it the state directory and the
-# database's directory when they are ours to give (fresh ones), or say why not.
+# Run as root, every front runs its processes and the responders as
+# www-data, as Debian's web servers do; otherwise everything runs as the
+# caller. jwks_as_responder runs "$@" as that user.
+jwks_as_responder() {
+  if [ "$(id -u)" -eq 0 ]; then setpriv --reuid=www-data --regid=www-data --clear-groups "$@"; else "$@"; fi
+}
+
+# Gives paths to the responders' user (when root): directories they write.
 jwks_give_to_www_data() {
   [ "$(id -u)" -eq 0 ] || return 0
   local dir
@@ -88,27 +93,87 @@ jwks_give_to_www_data() {
   done
 }
 
-# Args: the database directory, the responder binary.
-jwks_check_www_data_can_write() {
-  [ "$(id -u)" -eq 0 ] || return 0
-  local dir=$1 bin=$2
-  if ! setpriv --reuid=www-data --regid=www-data --clear-groups test -w "$dir" 2>/dev/null ||
-     ! setpriv --reuid=www-data --regid=www-data --clear-groups test -x "$bin" 2>/dev/null; then
-    echo "As root, this front runs the responders as www-data, which cannot write $dir" >&2
-    echo "or cannot run $bin. Put JWKS_DB in a directory www-data owns, for example:" >&2
-    echo "  install -d -o www-data -g www-data -m 0750 /var/lib/jwks-fcgi" >&2
-    echo "  export JWKS_DB=/var/lib/jwks-fcgi/keys.db" >&2
-    return 1
+# Writes the master secret to $1 for the responders (readable by their user
+# only) and exports NOT_MY_KEY_FILE naming it, so that no long-lived process
+# (lighttpd, Apache, this shell) needs NOT_MY_KEY in its environment. The
+# secret comes from NOT_MY_KEY_FILE, NOT_MY_KEY or .secrets/ (jwks_master_key).
+# Unsets NOT_MY_KEY.
+jwks_master_key_file() {
+  local file=$1
+  if [ -n "${NOT_MY_KEY_FILE:-}" ]; then
+    [ -z "${NOT_MY_KEY:-}" ] || { echo "NOT_MY_KEY and NOT_MY_KEY_FILE are both set: give the master secret one way only" >&2; return 78; }
+    [ -r "$NOT_MY_KEY_FILE" ] || { echo "NOT_MY_KEY_FILE=$NOT_MY_KEY_FILE cannot be read" >&2; return 78; }
+    (umask 077 && cat "$NOT_MY_KEY_FILE" > "$file")
+  else
+    jwks_master_key
+    (umask 077 && printf '%s\n' "$NOT_MY_KEY" > "$file")
   fi
+  if [ "$(id -u)" -eq 0 ]; then chown www-data:www-data "$file"; fi
+  chmod 0400 "$file"
+  unset NOT_MY_KEY
+  export NOT_MY_KEY_FILE=$file
+}
+
+# Prepares the store at $1 with jwksctl $2 ("jwksctl init" as the responders'
+# user, NOT_MY_KEY_FILE set) and exports JWKS_DB as the path the responders
+# open. Run as root, the responders (www-data) must be able to write the
+# store's directory; where they cannot (a checkout under /root, a directory
+# only root writes), the store lives in /var/lib/jwks-fcgi-dev/<hash of the
+# path>/ instead, owned by www-data, and $1 becomes a symbolic link to it, so
+# that tools (and sqlite3) opening $1 find it. Files of the store that an
+# earlier run as root left owned by root are given to www-data.
+jwks_prepare_store() {
+  local db=$1 ctl=$2
+  if [ "$(id -u)" -ne 0 ]; then
+    "$ctl" init >&2
+    export JWKS_DB=$db
+    return
+  fi
+  local real=$db dir
+  dir=$(dirname "$db")
+  if [ -L "$db" ]; then
+    real=$(readlink -f "$db")
+  elif ! setpriv --reuid=www-data --regid=www-data --clear-groups test -w "$dir" -a -x "$dir" 2>/dev/null; then
+    local home
+    home=/var/lib/jwks-fcgi-dev/$(printf '%s' "$db" | sha256sum | cut -c1-16)
+    install -d -m 0755 /var/lib/jwks-fcgi-dev
+    install -d -o www-data -g www-data -m 0750 "$home"
+    real=$home/$(basename "$db")
+    if [ -e "$db" ]; then
+      # A store an earlier run made here as root: moved, with its WAL.
+      jwks_log "moving the store $db to $home (www-data cannot write $dir)"
+      local f
+      for f in "$db" "$db-wal" "$db-shm" "$db-hashing"; do [ -e "$f" ] && mv "$f" "$home/"; done
+    else
+      jwks_log "www-data cannot write $dir: the store lives in $home, linked from $db"
+    fi
+    ln -sfn "$real" "$db"
+  fi
+  local f owner
+  for f in "$real" "$real-wal" "$real-shm" "$real-hashing"; do
+    [ -e "$f" ] || continue
+    owner=$(stat -c %U "$f")
+    if [ "$owner" = root ]; then chown www-data:www-data "$f"
+    elif [ "$owner" != www-data ]; then
+      echo "$f belongs to $owner: the responders run as www-data and could not write it." >&2
+      echo "Use another JWKS_DB, or give the store to www-data (README: Deploying)." >&2
+      return 1
+    fi
+  done
+  setpriv --reuid=www-data --regid=www-data --clear-groups env JWKS_DB="$real" "$ctl" init >&2
+  export JWKS_DB=$real
 }
 
 # Prepares front $1 in state directory $2 (port $3, responder binary $4,
 # $5 processes, error log $6 or "" for stderr) and sets JWKS_FRONT_CMD to the
-# command that runs it in the foreground. For spawn-fcgi it also starts the
-# responders (their pids in $2/responders.pid) before returning.
+# command that runs it in the foreground. The binary must be one the
+# responders' user may run (jwks_install_responder). For spawn-fcgi it also
+# starts the responders (their pids in $2/responders.pid, their standard
+# error in $2/responders.log) before returning.
 jwks_prepare_front() {
   local front=$1 state=$2 port=$3 bin=$4 procs=$5 errorlog=${6:-} v
   mkdir -p "$state/htdocs"
+  jwks_give_to_www_data "$state/htdocs"
   case $front in
     lighttpd)
       jwks_lighttpd_conf "$state" "$port" "$bin" "$procs" "$errorlog" jwks-fcgi.conf
@@ -117,8 +182,16 @@ jwks_prepare_front() {
     lighttpd-static)
       # The responders keep the exported set in the docroot; lighttpd serves it.
       mkdir -p "$state/htdocs/.well-known"
+      jwks_give_to_www_data "$state/htdocs/.well-known"
       export JWKS_EXPORT_FILE=$state/htdocs/.well-known/jwks.json
       jwks_lighttpd_conf "$state" "$port" "$bin" "$procs" "$errorlog" jwks-fcgi-static.conf
+      JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
+      ;;
+    cgi)
+      # lighttpd's mod_cgi runs the responder once per request, from the docroot.
+      install -m 0755 "$bin" "$state/htdocs/jwks.cgi"
+      for v in "${JWKS_RESPONDER_VARS[@]}"; do export "$v=${!v-}"; done  # the configuration reads them all
+      jwks_lighttpd_conf "$state" "$port" "" 0 "$errorlog" jwks-cgi.conf
       JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
       ;;
     apache)
@@ -130,8 +203,15 @@ jwks_prepare_front() {
     spawn-fcgi|apache-proxy-fcgi)
       local user=()
       [ "$(id -u)" -eq 0 ] && user=(-u www-data -g www-data -M 0660)
+      # spawn-fcgi points the responders' standard error at /dev/null: a
+      # wrapper keeps it in responders.log.
+      printf '#!/bin/sh\nexec %q 2>>%q\n' "$bin" "$state/responders.log" > "$state/jwks-fcgi-logged"
+      chmod 0755 "$state/jwks-fcgi-logged"
+      : > "$state/responders.log"
+      [ "$(id -u)" -eq 0 ] && chown www-data:www-data "$state/responders.log"
       # -F: that many responders share one unix socket; spawn-fcgi exits once they run.
-      spawn-fcgi -s "$state/jwks-fcgi.sock" -F "$procs" -P "$state/responders.pid" "${user[@]}" -- "$bin" >&2
+      spawn-fcgi -s "$state/jwks-fcgi.sock" -F "$procs" -P "$state/responders.pid" "${user[@]}" -- \
+        "$state/jwks-fcgi-logged" >&2
       if [ "$front" = spawn-fcgi ]; then
         jwks_lighttpd_conf "$state" "$port" "" 0 "$errorlog" jwks-fcgi-socket.conf "$state/jwks-fcgi.sock"
         JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
@@ -142,10 +222,18 @@ jwks_prepare_front() {
       fi
       ;;
     *)
-      echo "unknown front '$front': use lighttpd, lighttpd-static, apache, spawn-fcgi or apache-proxy-fcgi" >&2
+      echo "unknown front '$front': use lighttpd, lighttpd-static, cgi, apache, spawn-fcgi or apache-proxy-fcgi" >&2
       return 64
       ;;
   esac
+}
+
+# Copies the responder binary $1 into state directory $2 (root-owned, mode
+# 0755) and prints the copy's path: the responders' user may not be able to
+# reach the build tree (a checkout under /root, a 0700 directory).
+jwks_install_responder() {
+  install -m 0755 "$1" "$2/jwks-fcgi"
+  printf '%s\n' "$2/jwks-fcgi"
 }
 
 # Sets JWKS_FRONT_CMD to apache/standalone.conf in the foreground. Args:
@@ -170,6 +258,7 @@ jwks_stop_spawned() {
 # Writes $1/lighttpd.conf: one of the repository's lighttpd configurations
 # with its variables set. Args: state dir, port, responder binary, process
 # count, error log ("" for stderr), configuration file, socket (spawn-fcgi).
+# Run as root, lighttpd drops to www-data once it listens.
 jwks_lighttpd_conf() {
   local state=$1 port=$2 bin=$3 procs=$4 errorlog=${5:-} conf=${6:-jwks-fcgi.conf} socket=${7:-}
   mkdir -p "$state/htdocs"
@@ -181,6 +270,10 @@ jwks_lighttpd_conf() {
     echo "var.jwks_max_age = \"${JWKS_STATIC_MAX_AGE:-300}\""
     echo "var.jwks_socket = \"$socket\""
     echo "var.jwks_conf_dir = \"$JWKS_ROOT/lighttpd\""
+    if [ "$(id -u)" -eq 0 ]; then
+      echo 'server.username  = "www-data"'
+      echo 'server.groupname = "www-data"'
+    fi
     [ -n "$errorlog" ] && echo "server.errorlog = \"$errorlog\""
     echo "include \"$JWKS_ROOT/lighttpd/$conf\""
   } > "$state/lighttpd.conf"

@@ -23,6 +23,8 @@ check "scripts/lib/common.sh JWKS_RESPONDER_VARS" \
   "$(sed -n '/^JWKS_RESPONDER_VARS=(/,/)/p' "$src/scripts/lib/common.sh" | grep -o '\b\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)\b' | grep -v '^JWKS_RESPONDER_VARS$')"
 check "lighttpd bin-copy-environment" \
   "$(sed -n '/bin-copy-environment/,/)/p' "$src/lighttpd/jwks-fcgi.conf" | grep -o '"\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)"' | tr -d '"')"
+check "lighttpd CGI setenv.add-environment" \
+  "$( { echo NOT_MY_KEY; sed -n '/setenv.add-environment/,/)/p' "$src/lighttpd/jwks-cgi.conf" | grep -o '"\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)"' | tr -d '"'; } )"
 check "apache FcgidInitialEnv" "$(grep -o '^FcgidInitialEnv [A-Z0-9_]*' "$src/apache/jwks-fcgi.conf" | cut -d' ' -f2)"
 check "README configuration table" "$(grep -o '^| `\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)`' "$src/README.md" | tr -d '|` ')"
 check "README env file" "$(sed -n '/cat > \/etc\/jwks-fcgi\/env <<EOF/,/^EOF/p' "$src/README.md" | grep -o '^#\? \?\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)=' | tr -d '=# ')"

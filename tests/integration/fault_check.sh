@@ -23,11 +23,8 @@ trap cleanup EXIT
 passed=0 failed=0
 check() { local what=$1; shift; if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi; }
 sql() { sqlite3 -readonly "$db" "$1"; }
-as_responder() {  # runs "$@" as the user the responders run as
-  if [ "$(id -u)" -eq 0 ] && [ "$JWKS_FRONT" = spawn-fcgi ]; then
-    setpriv --reuid=www-data --regid=www-data --clear-groups "$@"
-  else "$@"; fi
-}
+source "$(dirname "$0")/../../scripts/lib/common.sh"
+as_responder() { jwks_as_responder "$@"; }  # as the user the responders run as (www-data when root)
 
 # register NAME: status echoed, body in $dir/body; a 201's name and password
 # are appended to $dir/registered.

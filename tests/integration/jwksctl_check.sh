@@ -89,5 +89,17 @@ expect 64 "unknown command" -- "$ctl" frobnicate
 expect 64 "stray argument" -- "$ctl" list extra
 expect 0 "per-command help" -- "$ctl" rekey --help
 contains "$dir/out" "new-key-file" "rekey --help explains the option"
+# Issue 12: "jwksctl init" as root on a new path made a root-owned store that
+# responders running as www-data could not write, silently.
+if [ "$(id -u)" -eq 0 ]; then
+  expect 0 "init as root in a root-owned directory" -- env NOT_MY_KEY="$new" JWKS_DB="$dir/root-owned.db" "$ctl" init
+  contains "$dir/err" "warning: created .* as root" "it warns that responders running as another user cannot write it"
+  install -d -o www-data -g www-data -m 0750 "$dir/www"
+  expect 0 "init as root in www-data's directory" -- env NOT_MY_KEY="$new" JWKS_DB="$dir/www/keys.db" "$ctl" init
+  owners=$(stat -c %U "$dir/www/keys.db" "$dir/www/keys.db-wal" "$dir/www/keys.db-shm" | sort -u)
+  [ "$owners" = www-data ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the new store went to the directory's owner ($owners)"; }
+  expect 0 "init again as root leaves it to www-data" -- env NOT_MY_KEY="$new" JWKS_DB="$dir/www/keys.db" "$ctl" init
+  [ "$(stat -c %U "$dir/www/keys.db")" = www-data ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: ownership"; }
+fi
 echo "jwksctl: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

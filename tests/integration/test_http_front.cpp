@@ -506,6 +506,8 @@ BOOST_AUTO_TEST_CASE(remote_addr_reaches_the_audit_log) {
 }
 
 BOOST_AUTO_TEST_CASE(a_killed_responder_is_survived) {
+  const char* front = std::getenv("JWKS_FRONT");
+  if (front != nullptr && std::string(front) == "cgi") return;  // a process per request: none stays to kill
   BOOST_TEST(http("GET", "/.well-known/jwks.json").status == 200);  // at least one responder is up
   std::vector<pid_t> before = responder_pids();
   BOOST_REQUIRE_MESSAGE(!before.empty(), "no responder process found");

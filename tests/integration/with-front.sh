@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # usage: with-front.sh FRONT JWKS_FCGI_BINARY -- COMMAND [ARGS...]
-#   FRONT: lighttpd | apache | spawn-fcgi
+#   FRONT: lighttpd | lighttpd-static | apache | spawn-fcgi | apache-proxy-fcgi | cgi
 #
 # Starts the real front with the real responder (two processes) on an
 # ephemeral port of 127.0.0.1, with a fresh database and a random NOT_MY_KEY,
-# runs COMMAND with JWKS_BASE_URL, JWKS_DB, JWKS_FCGI_BIN and JWKS_STATE_DIR
+# prepared as scripts/serve prepares them (the same functions: a copy of the
+# binary in the state directory, the master secret in a file, "jwksctl init"
+# as the responders' user, www-data when root), runs COMMAND with
+# JWKS_BASE_URL, JWKS_DB, JWKS_FCGI_BIN, JWKS_STATE_DIR and NOT_MY_KEY
 # exported, then stops the front and any responders it left. Exits with
 # COMMAND's status.
 set -euo pipefail
@@ -12,9 +15,14 @@ source "$(dirname "$0")/../../scripts/lib/common.sh"
 
 front=$1 bin=$2; shift 2
 [ "${1:-}" = "--" ] && shift
+# jwksctl from the responder's build tree (a baseline responder of bench/
+# lives one level down).
+ctl=${JWKS_CTL:-$(dirname "$bin")/jwksctl}
+[ -x "$ctl" ] || ctl=$(dirname "$(dirname "$bin")")/jwksctl
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/jwks-$front.XXXXXX")
 chmod 0755 "$state"
+jwks_give_to_www_data "$state"   # run as root, lighttpd writes its socket and logs there as www-data
 mkdir -p "$state/db"
 # JWKS_TEST_DB_FS_SIZE (e.g. 2m): the database lives on a filesystem that
 # small (tmpfs, needs mount rights), so a test can fill it up.
@@ -25,10 +33,18 @@ if [ -n "${JWKS_TEST_DB_FS_SIZE:-}" ]; then
   db_fs=$state/db
 fi
 jwks_give_to_www_data "$state/db"
-export NOT_MY_KEY=${JWKS_TEST_MASTER_KEY:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}
-export JWKS_DB=$state/db/test.db JWKS_FCGI_BIN=$bin
+# The tests get the secret (to look for it where it must not be); the fronts
+# get it only as NOT_MY_KEY_FILE, as scripts/serve gives it.
+master_key=${JWKS_TEST_MASTER_KEY:-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')}
+export NOT_MY_KEY=$master_key
+unset NOT_MY_KEY_FILE
+jwks_master_key_file "$state/not_my_key"
+bin=$(jwks_install_responder "$bin" "$state")
+export JWKS_FCGI_BIN=$bin
 # Not the default, so the tests see that settings reach the responders through each front.
 export JWKS_PUBLISH_LEAD=${JWKS_PUBLISH_LEAD:-20m}
+jwks_prepare_store "$state/db/test.db" "$ctl" > /dev/null
+umask 027
 pid=
 
 stop() {
@@ -39,7 +55,7 @@ stop() {
   jwks_stop_spawned "$state"
 }
 dump_logs() {
-  for f in "$state"/error.log "$state"/front.out; do
+  for f in "$state"/error.log "$state"/front.out "$state"/responders.log; do
     [ -s "$f" ] && { echo "---- $f" >&2; tail -n 50 "$f" >&2; }
   done
   return 0
@@ -69,18 +85,18 @@ done
 
 export JWKS_BASE_URL=http://127.0.0.1:$port JWKS_STATE_DIR=$state JWKS_FRONT=$front
 set +e
-"$@"
+env -u NOT_MY_KEY_FILE NOT_MY_KEY="$master_key" "$@"
 rc=$?
 set -e
 [ $rc -eq 0 ] || dump_logs
 # No secret in any log: neither NOT_MY_KEY nor a generated password (a UUIDv4;
 # nothing else the server logs has that shape), not even in the access log.
 uuid='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
-for f in "$state"/error.log "$state"/front.out "$state"/access.log; do
+for f in "$state"/error.log "$state"/front.out "$state"/access.log "$state"/responders.log; do
   [ -f "$f" ] || continue
-  if grep -qF -- "$NOT_MY_KEY" "$f" || grep -qiE -- "$uuid" "$f"; then
+  if grep -qF -- "$master_key" "$f" || grep -qiE -- "$uuid" "$f"; then
     echo "FAIL: a secret (NOT_MY_KEY or a generated password) is in $f:" >&2
-    grep -iE -e "$uuid" -e "$NOT_MY_KEY" "$f" | head -3 | sed 's/^/  /' >&2
+    grep -iE -e "$uuid" -e "$master_key" "$f" | head -3 | sed 's/^/  /' >&2
     rc=1
   fi
 done
