@@ -160,7 +160,12 @@ jwks_prepare_store() {
       return 1
     fi
   done
-  setpriv --reuid=www-data --regid=www-data --clear-groups env JWKS_DB="$real" "$ctl" init >&2
+  # A copy www-data may run: the build tree may be out of its reach.
+  local copy
+  copy=$(mktemp "${TMPDIR:-/tmp}/jwksctl.XXXXXX")
+  install -m 0755 "$ctl" "$copy"
+  setpriv --reuid=www-data --regid=www-data --clear-groups env JWKS_DB="$real" "$copy" init >&2 || { rm -f "$copy"; return 1; }
+  rm -f "$copy"
   export JWKS_DB=$real
 }
 

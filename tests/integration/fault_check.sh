@@ -9,7 +9,7 @@
 # 201 is lost, the database passes PRAGMA integrity_check, and everything
 # works again once the fault clears, without a restart.
 set -uo pipefail
-fault=$1 ctl=$2
+fault=$1 ctl=${JWKS_CTL:-$2}  # with-front.sh's copy: the responders' user may run it
 url=$JWKS_BASE_URL db=$JWKS_DB state=$JWKS_STATE_DIR
 dir=$(mktemp -d "${TMPDIR:-/tmp}/jwks-fault.XXXXXX")
 holder=

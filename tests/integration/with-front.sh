@@ -7,8 +7,9 @@
 # prepared as scripts/serve prepares them (the same functions: a copy of the
 # binary in the state directory, the master secret in a file, "jwksctl init"
 # as the responders' user, www-data when root), runs COMMAND with
-# JWKS_BASE_URL, JWKS_DB, JWKS_FCGI_BIN, JWKS_STATE_DIR and NOT_MY_KEY
-# exported, then stops the front and any responders it left. Exits with
+# JWKS_BASE_URL, JWKS_DB, JWKS_FCGI_BIN and JWKS_CTL (copies in the state
+# directory, which the responders' user may run), JWKS_STATE_DIR and
+# NOT_MY_KEY exported, then stops the front and any responders it left. Exits with
 # COMMAND's status.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/common.sh"
@@ -41,6 +42,9 @@ unset NOT_MY_KEY_FILE
 jwks_master_key_file "$state/not_my_key"
 bin=$(jwks_install_responder "$bin" "$state")
 export JWKS_FCGI_BIN=$bin
+# A jwksctl the responders' user may run too (fault_check.sh runs it as them).
+install -m 0755 "$ctl" "$state/jwksctl"
+export JWKS_CTL=$state/jwksctl
 # Not the default, so the tests see that settings reach the responders through each front.
 export JWKS_PUBLISH_LEAD=${JWKS_PUBLISH_LEAD:-20m}
 jwks_prepare_store "$state/db/test.db" "$ctl" > /dev/null
