@@ -242,11 +242,16 @@ jwks_install_responder() {
 }
 
 # Sets JWKS_FRONT_CMD to apache/standalone.conf in the foreground. Args:
-# state dir, port, responder binary, error log, site configuration.
+# state dir, port, responder binary, error log, site configuration. Apache's
+# children (www-data) serve the JSON error documents, so the configuration
+# is copied into the state directory: the checkout may be out of their reach.
 jwks_apache_cmd() {
-  JWKS_FRONT_CMD=("$(jwks_apache_bin)" -f "$JWKS_ROOT/apache/standalone.conf" -DFOREGROUND
+  rm -rf "$1/apache"
+  cp -r "$JWKS_ROOT/apache" "$1/apache"
+  chmod -R a+rX "$1/apache"
+  JWKS_FRONT_CMD=("$(jwks_apache_bin)" -f "$1/apache/standalone.conf" -DFOREGROUND
     -C "Define JWKS_STATE $1" -C "Define JWKS_PORT $2" -C "Define JWKS_FCGI_BIN $3"
-    -C "Define JWKS_CONF_DIR $JWKS_ROOT/apache" -C "Define JWKS_ERRORLOG ${4:-/dev/stderr}"
+    -C "Define JWKS_CONF_DIR $1/apache" -C "Define JWKS_ERRORLOG ${4:-/dev/stderr}"
     -C "Define JWKS_SITE $5")
 }
 
