@@ -66,20 +66,20 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
   std::int64_t body = static_cast<std::int64_t>(s.max_body_bytes), busy = s.busy_timeout_ms;
   if (auto e = integer("JWKS_MAX_BODY", 256, 1 << 20, body)) return util::fail(*e);
   if (auto e = integer("JWKS_BUSY_TIMEOUT_MS", 0, 60000, busy)) return util::fail(*e);
-  if (auto v = get("JWKS_RATE_LIMIT")) {
-    auto limit = auth::parse_rate_limit(*v);
-    if (!limit)
-      return util::fail(std::string("JWKS_RATE_LIMIT must be N/W: at most N /auth requests per client address in "
-                                    "any window of W (1s to 24h), e.g. 10/1s or 5/60s"));
-    s.rate_limit = *limit;
-  }
-  if (auto v = get("JWKS_REGISTER_RATE_LIMIT")) {
-    auto limit = auth::parse_rate_limit(*v);
-    if (!limit)
-      return util::fail(std::string("JWKS_REGISTER_RATE_LIMIT must be N/W: at most N /register requests per client "
-                                    "address in any window of W (1s to 24h), e.g. 5/60s or 20/1h"));
-    s.register_rate_limit = *limit;
-  }
+  auto rate = [&](const char* name, const char* path, const char* examples,
+                  auth::RateLimit& out) -> std::optional<std::string> {
+    if (auto v = get(name)) {
+      auto limit = auth::parse_rate_limit(*v);
+      if (!limit)
+        return std::string(name) + " must be N/W: at most N " + path +
+               " requests per client address in any window of W (1s to 24h), e.g. " + examples;
+      out = *limit;
+    }
+    return std::nullopt;
+  };
+  if (auto e = rate("JWKS_RATE_LIMIT", "/auth", "10/1s or 5/60s", s.rate_limit)) return util::fail(*e);
+  if (auto e = rate("JWKS_REGISTER_RATE_LIMIT", "/register", "5/60s or 20/1h", s.register_rate_limit))
+    return util::fail(*e);
   // Argon2 runs on one core per registration: half the cores by default, so
   // a flood of sign-ups leaves the other half to /auth.
   std::int64_t concurrency = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::thread::hardware_concurrency()) / 2);

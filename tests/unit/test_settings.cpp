@@ -35,6 +35,9 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(r->publish_lead == 3600);
   BOOST_TEST(r->token_lifetime == 3600);
   BOOST_TEST(r->key_retention == 7 * 86400);
+  BOOST_TEST(r->register_rate_limit.requests == 5);
+  BOOST_TEST(r->register_rate_limit.window_ms == 60000);
+  BOOST_TEST(r->register_concurrency >= 1);
 }
 
 BOOST_AUTO_TEST_CASE(explicit_values) {
@@ -86,6 +89,8 @@ BOOST_AUTO_TEST_CASE(bad_values_name_their_variable) {
   expect_error_naming({{"JWKS_ISSUER", "auth.example.com"}}, "JWKS_ISSUER");
   expect_error_naming({{"JWKS_ISSUER", "https://a.example/?x=1"}}, "JWKS_ISSUER");
   expect_error_naming({{"JWKS_RATE_LIMIT", "10"}}, "JWKS_RATE_LIMIT");
+  expect_error_naming({{"JWKS_REGISTER_RATE_LIMIT", "5/2d"}}, "JWKS_REGISTER_RATE_LIMIT");
+  expect_error_naming({{"JWKS_REGISTER_CONCURRENCY", "0"}}, "JWKS_REGISTER_CONCURRENCY");
   expect_error_naming({{"JWKS_TRUSTED_PROXIES", "10.0.0.1, proxy.local"}}, "JWKS_TRUSTED_PROXIES");
   expect_error_naming({{"JWKS_TRUSTED_PROXIES", "10.0.0.0/33"}}, "JWKS_TRUSTED_PROXIES");
   expect_error_naming({{"JWKS_TRUSTED_PROXIES", "10.1.2.3/8"}}, "JWKS_TRUSTED_PROXIES");  // host bits set
