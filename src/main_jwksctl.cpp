@@ -6,6 +6,8 @@
 // every command; a bad new secret), 78 configuration error (NOT_MY_KEY
 // missing or too short, JWKS_* variables).
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,29 +114,41 @@ std::string utc(std::int64_t t) {
   return buf;
 }
 
-// `jwksctl init` as root has just created the store at `path`, which
-// responders running as another user could not write. In a directory that
-// user owns (the README's /var/lib/jwks-fcgi, owned by www-data), the new
-// files are given to that owner, as SQLite gives its -wal and -shm files to
-// the database's owner; anywhere else, a warning says how to fix it.
-void give_new_store_away(const std::string& path) {
-  const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+// The directory of a store path ("." for a bare file name).
+std::string directory_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// `jwksctl init` as root on a store that does not exist yet would make it
+// root's, and responders running as another user could not write it. In a
+// directory another user owns (the README's /var/lib/jwks-fcgi, www-data's),
+// the command becomes that user before it creates anything, so every file is
+// theirs from the start (no chown after the fact, which a planted link could
+// redirect). In a directory root owns it warns. Returns false if it could
+// not become that user.
+bool become_owner_of_new_store(const std::string& path) {
+  const std::string dir = directory_of(path);
   struct stat d {};
-  if (::stat(dir.c_str(), &d) == 0 && d.st_uid != 0) {
-    for (const std::string& f : {path, path + "-wal", path + "-shm"}) {
-      if (::chown(f.c_str(), d.st_uid, d.st_gid) != 0 && errno != ENOENT)
-        std::fprintf(stderr, "jwksctl: cannot give %s to the directory's owner: %s\n", f.c_str(), std::strerror(errno));
-    }
-    std::printf("created as root: %s given to the owner of %s (uid %u), as the responders run\n", path.c_str(),
-                dir.c_str(), static_cast<unsigned>(d.st_uid));
-    return;
+  if (::stat(dir.c_str(), &d) != 0) return true;  // the open reports it
+  if (d.st_uid == 0) {
+    std::fprintf(stderr,
+                 "jwksctl: warning: creating %s as root in a directory root owns: responders running as another "
+                 "user (www-data) cannot write it and will answer 503. Create it as that user instead, in a "
+                 "directory it owns (README: Deploying), or give the store and its -wal and -shm files to it.\n",
+                 path.c_str());
+    return true;
   }
-  std::fprintf(stderr,
-               "jwksctl: warning: created %s as root in a directory root owns: responders running as another user "
-               "(www-data) cannot write it and will answer 503. Create it as that user instead, e.g.\n"
-               "  setpriv --reuid=www-data --regid=www-data --init-groups jwksctl init\n"
-               "in a directory it owns (README: Deploying), or chown the store and its -wal and -shm files.\n",
-               path.c_str());
+  const struct passwd* pw = ::getpwuid(d.st_uid);
+  // The owner's own groups, never the directory's (which may be root's).
+  if (pw == nullptr || ::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setgid(pw->pw_gid) != 0 ||
+      ::setuid(d.st_uid) != 0) {
+    std::fprintf(stderr, "jwksctl: cannot become the owner of %s (uid %u): %s\n", dir.c_str(),
+                 static_cast<unsigned>(d.st_uid), std::strerror(errno));
+    return false;
+  }
+  std::printf("creating the store as %s, the owner of %s, as the responders run\n", pw->pw_name, dir.c_str());
+  return true;
 }
 
 // For commands that read public data only.
@@ -365,7 +379,8 @@ int main(int argc, char** argv) {
       return kConfig;
     }
     struct stat before {};
-    const bool existed = ::stat(settings->db_path.c_str(), &before) == 0;
+    const bool existed = ::lstat(settings->db_path.c_str(), &before) == 0;
+    if (creates && !existed && ::geteuid() == 0 && !become_owner_of_new_store(settings->db_path)) return kFailure;
     store::Database db(settings->db_path, store::DatabaseOptions{settings->busy_timeout_ms, creates});
     store::migrate(db);
     if (name == "list") return list_keys(db, settings.value());
@@ -399,7 +414,6 @@ int main(int argc, char** argv) {
     const service::KeyChanges created = manager.ensure();
     std::printf("%s: schema version %d, %d key(s) created\n", settings->db_path.c_str(), store::kSchemaVersion,
                 created.created);
-    if (!existed && ::geteuid() == 0) give_new_store_away(settings->db_path);
     print_schedule(manager);
     return exported(kOk);
   } catch (const service::MasterKeyMismatch& e) {

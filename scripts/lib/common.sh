@@ -83,14 +83,38 @@ jwks_as_responder() {
   if [ "$(id -u)" -eq 0 ]; then setpriv --reuid=www-data --regid=www-data --clear-groups "$@"; else "$@"; fi
 }
 
-# Gives paths to the responders' user (when root): directories they write.
+# Creates the directories of state directory $1 that the front's processes
+# write (the responders' user's when root): $1/www, lighttpd's var.jwks_state
+# (sockets, its logs, htdocs/, htdocs/.well-known/), and $1/www/fcgid for
+# mod_fcgid's sockets. $1 itself stays root's: the configuration, the binaries,
+# the master secret and the pid files live there, out of www-data's reach. The
+# directories are made by root and given away deepest first, so no planted
+# link is ever followed.
+jwks_state_dirs() {
+  local state=$1
+  mkdir -p "$state/www/htdocs/.well-known" "$state/www/fcgid"
+  chmod 0755 "$state/www/htdocs" "$state/www/htdocs/.well-known"
+  chmod 0750 "$state/www" "$state/www/fcgid"
+  [ "$(id -u)" -eq 0 ] || return 0
+  find "$state/www" -depth -exec chown -h www-data:www-data {} +
+}
+
+# Gives directories root has just made, in a directory of root's, to the
+# responders' user (when root).
 jwks_give_to_www_data() {
   [ "$(id -u)" -eq 0 ] || return 0
   local dir
   for dir in "$@"; do
-    chown www-data:www-data "$dir"
+    chown -h www-data:www-data "$dir"
     chmod 0750 "$dir"
   done
+}
+
+# Creates empty file $1 that the responders' user writes (a log), in a
+# directory of root's: the file is theirs, its name is not.
+jwks_www_file() {
+  rm -f "$1"
+  if [ "$(id -u)" -eq 0 ]; then install -o www-data -g www-data -m 0640 /dev/null "$1"; else install -m 0640 /dev/null "$1"; fi
 }
 
 # Writes the master secret to $1 for the responders (readable by their user
@@ -103,12 +127,14 @@ jwks_master_key_file() {
   if [ -n "${NOT_MY_KEY_FILE:-}" ]; then
     [ -z "${NOT_MY_KEY:-}" ] || { echo "NOT_MY_KEY and NOT_MY_KEY_FILE are both set: give the master secret one way only" >&2; return 78; }
     [ -r "$NOT_MY_KEY_FILE" ] || { echo "NOT_MY_KEY_FILE=$NOT_MY_KEY_FILE cannot be read" >&2; return 78; }
-    (umask 077 && cat "$NOT_MY_KEY_FILE" > "$file")
+    rm -f "$file"
+    (umask 077 && set -o noclobber && cat "$NOT_MY_KEY_FILE" > "$file")
   else
     jwks_master_key
-    (umask 077 && printf '%s\n' "$NOT_MY_KEY" > "$file")
+    rm -f "$file"
+    (umask 077 && set -o noclobber && printf '%s\n' "$NOT_MY_KEY" > "$file")
   fi
-  if [ "$(id -u)" -eq 0 ]; then chown www-data:www-data "$file"; fi
+  if [ "$(id -u)" -eq 0 ]; then chown -h www-data:www-data "$file"; fi
   chmod 0400 "$file"
   unset NOT_MY_KEY
   export NOT_MY_KEY_FILE=$file
@@ -129,13 +155,18 @@ jwks_prepare_store() {
     export JWKS_DB=$db
     return
   fi
-  local real=$db dir
+  local real=$db dir home
   dir=$(dirname "$db")
+  home=/var/lib/jwks-fcgi-dev/$(printf '%s' "$db" | sha256sum | cut -c1-16)
   if [ -L "$db" ]; then
-    real=$(readlink -f "$db")
+    # Only the link an earlier run made, pointing where it made it; nothing
+    # else is followed (the store's directory is www-data's to write).
+    real=$(readlink "$db")
+    if [ "$real" != "$home/$(basename "$db")" ]; then
+      echo "$db is a symbolic link to $real, not the one scripts/serve makes: move it away" >&2
+      return 1
+    fi
   elif ! setpriv --reuid=www-data --regid=www-data --clear-groups test -w "$dir" -a -x "$dir" 2>/dev/null; then
-    local home
-    home=/var/lib/jwks-fcgi-dev/$(printf '%s' "$db" | sha256sum | cut -c1-16)
     install -d -m 0755 /var/lib/jwks-fcgi-dev
     install -d -o www-data -g www-data -m 0750 "$home"
     real=$home/$(basename "$db")
@@ -151,9 +182,13 @@ jwks_prepare_store() {
   fi
   local f owner
   for f in "$real" "$real-wal" "$real-shm" "$real-hashing"; do
+    if [ -L "$f" ]; then
+      echo "$f is a symbolic link: refusing to touch the store (a store's files are plain files)" >&2
+      return 1
+    fi
     [ -e "$f" ] || continue
     owner=$(stat -c %U "$f")
-    if [ "$owner" = root ]; then chown www-data:www-data "$f"
+    if [ "$owner" = root ]; then chown -h www-data:www-data "$f"
     elif [ "$owner" != www-data ]; then
       echo "$f belongs to $owner: the responders run as www-data and could not write it." >&2
       echo "Use another JWKS_DB, or give the store to www-data (README: Deploying)." >&2
@@ -177,8 +212,8 @@ jwks_prepare_store() {
 # error in $2/responders.log) before returning.
 jwks_prepare_front() {
   local front=$1 state=$2 port=$3 bin=$4 procs=$5 errorlog=${6:-} v
-  mkdir -p "$state/htdocs"
-  jwks_give_to_www_data "$state/htdocs"
+  jwks_state_dirs "$state"
+  [ -n "$errorlog" ] && jwks_www_file "$errorlog"   # lighttpd opens it once it is www-data
   case $front in
     lighttpd)
       jwks_lighttpd_conf "$state" "$port" "$bin" "$procs" "$errorlog" jwks-fcgi.conf
@@ -186,22 +221,18 @@ jwks_prepare_front() {
       ;;
     lighttpd-static)
       # The responders keep the exported set in the docroot; lighttpd serves it.
-      mkdir -p "$state/htdocs/.well-known"
-      jwks_give_to_www_data "$state/htdocs/.well-known"
-      export JWKS_EXPORT_FILE=$state/htdocs/.well-known/jwks.json
+      export JWKS_EXPORT_FILE=$state/www/htdocs/.well-known/jwks.json
       jwks_lighttpd_conf "$state" "$port" "$bin" "$procs" "$errorlog" jwks-fcgi-static.conf
       JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
       ;;
     cgi)
       # lighttpd's mod_cgi runs the responder once per request, from the docroot.
-      install -m 0755 "$bin" "$state/htdocs/jwks.cgi"
+      install -m 0755 "$bin" "$state/www/htdocs/jwks.cgi"
       for v in "${JWKS_RESPONDER_VARS[@]}"; do export "$v=${!v-}"; done  # the configuration reads them all
       jwks_lighttpd_conf "$state" "$port" "" 0 "$errorlog" jwks-cgi.conf
       JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
       ;;
     apache)
-      mkdir -p "$state/fcgid"
-      jwks_give_to_www_data "$state/fcgid"   # mod_fcgid binds its sockets there as www-data
       for v in "${JWKS_RESPONDER_VARS[@]}"; do export "$v=${!v-}"; done  # empty means default
       jwks_apache_cmd "$state" "$port" "$bin" "$errorlog" jwks-fcgi.conf
       ;;
@@ -212,8 +243,7 @@ jwks_prepare_front() {
       # wrapper keeps it in responders.log.
       printf '#!/bin/sh\nexec %q 2>>%q\n' "$bin" "$state/responders.log" > "$state/jwks-fcgi-logged"
       chmod 0755 "$state/jwks-fcgi-logged"
-      : > "$state/responders.log"
-      [ "$(id -u)" -eq 0 ] && chown www-data:www-data "$state/responders.log"
+      jwks_www_file "$state/responders.log"
       # -F: that many responders share one unix socket; spawn-fcgi exits once they run.
       spawn-fcgi -s "$state/jwks-fcgi.sock" -F "$procs" -P "$state/responders.pid" "${user[@]}" -- \
         "$state/jwks-fcgi-logged" >&2
@@ -221,7 +251,6 @@ jwks_prepare_front() {
         jwks_lighttpd_conf "$state" "$port" "" 0 "$errorlog" jwks-fcgi-socket.conf "$state/jwks-fcgi.sock"
         JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")
       else
-        mkdir -p "$state/fcgid"
         jwks_apache_cmd "$state" "$port" "$bin" "$errorlog" jwks-proxy-fcgi.conf
         JWKS_FRONT_CMD+=(-C "Define JWKS_SOCKET $state/jwks-fcgi.sock")
       fi
@@ -271,11 +300,10 @@ jwks_stop_spawned() {
 # Run as root, lighttpd drops to www-data once it listens.
 jwks_lighttpd_conf() {
   local state=$1 port=$2 bin=$3 procs=$4 errorlog=${5:-} conf=${6:-jwks-fcgi.conf} socket=${7:-}
-  mkdir -p "$state/htdocs"
   {
     echo "var.jwks_port  = $port"
     echo "var.jwks_bin   = \"$bin\""
-    echo "var.jwks_state = \"$state\""
+    echo "var.jwks_state = \"$state/www\""   # what lighttpd writes, as www-data when root
     echo "var.jwks_procs = $procs"
     echo "var.jwks_max_age = \"${JWKS_STATIC_MAX_AGE:-300}\""
     echo "var.jwks_socket = \"$socket\""

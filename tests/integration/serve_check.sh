@@ -120,7 +120,12 @@ for p in $(pgrep -u www-data); do
     check "no www-data process holds NOT_MY_KEY in its environment ($(readlink /proc/$p/exe))" false
   fi
 done
-check "the access log is 0640" test "$(stat -c %a "$state/access.log" 2>/dev/null)" = 640
+# lighttpd writes its access log as www-data in www/, Apache as root beside it.
+logs=$(ls "$state/access.log" "$state/www/access.log" 2>/dev/null)
+check "an access log was written" test -n "$logs"
+for log in $logs; do check "$log is 0640" test "$(stat -c %a "$log")" = 640; done
+check "the state directory is root's, only www/ is www-data's" \
+  test "$(stat -c %U "$state")/$(stat -c %U "$state/www")" = root/www-data
 
 # The store is where a newcomer (and an outside grader) looks for it.
 store=$work/totally_not_my_privateKeys.db

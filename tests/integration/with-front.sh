@@ -23,7 +23,6 @@ ctl=${JWKS_CTL:-$(dirname "$bin")/jwksctl}
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/jwks-$front.XXXXXX")
 chmod 0755 "$state"
-jwks_give_to_www_data "$state"   # run as root, lighttpd writes its socket and logs there as www-data
 mkdir -p "$state/db"
 # JWKS_TEST_DB_FS_SIZE (e.g. 2m): the database lives on a filesystem that
 # small (tmpfs, needs mount rights), so a test can fill it up.
@@ -96,7 +95,7 @@ set -e
 # No secret in any log: neither NOT_MY_KEY nor a generated password (a UUIDv4;
 # nothing else the server logs has that shape), not even in the access log.
 uuid='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
-for f in "$state"/error.log "$state"/front.out "$state"/access.log "$state"/responders.log; do
+for f in "$state"/error.log "$state"/front.out "$state"/access.log "$state"/www/access.log "$state"/responders.log; do
   [ -f "$f" ] || continue
   if grep -qF -- "$master_key" "$f" || grep -qiE -- "$uuid" "$f"; then
     echo "FAIL: a secret (NOT_MY_KEY or a generated password) is in $f:" >&2
