@@ -30,7 +30,6 @@
 #include "jwks/store/schema.h"
 #include "jwks/store/user_repository.h"
 #include "jwks/util/file.h"
-#include "jwks/util/username.h"
 
 namespace {
 
@@ -268,11 +267,9 @@ int users(store::Database& db, const std::vector<std::string>& args) {
     std::printf("%-6s %-24s %-32s %-20s %-20s\n", "id", "username", "email", "registered", "last login");
     int unreachable = 0;
     for (const auto& u : repo.list()) {
-      // A name that is not its own enforced form (left by an upgrade: a
-      // look-alike of an earlier user, or a name the rules now refuse) can
-      // no longer log in.
-      auto enforced = util::enforce_username(u.username);
-      const bool reachable = enforced && enforced.value() == u.username;
+      // A name the upgrade left without a form of its own (a look-alike of
+      // another user's, or a name the rules now refuse) can no longer log in.
+      const bool reachable = u.can_log_in;
       unreachable += reachable ? 0 : 1;
       std::printf("%-6lld %-24s %-32s %-20s %-20s%s\n", static_cast<long long>(u.id), u.username.c_str(),
                   u.email.c_str(), u.date_registered.c_str(), u.last_login.empty() ? "-" : u.last_login.c_str(),

@@ -41,7 +41,9 @@ util::Result<Principal, ServiceError> Authenticator::authenticate(const auth::Cr
                                    "user " + std::to_string(user->id) + " has an unreadable password hash"});
   }
   if (!v.match) return util::fail(refuse(client_addr, username, "wrong password"));
-  Principal p{username, user->id, std::nullopt};
+  // The sub is the name as stored (a user from before schema v6 may be "Bob"
+  // logging in as "bob"): what a sub means never changes.
+  Principal p{user->username, user->id, std::nullopt};
   if (v.needs_rehash) p.rehashed = auth::hash_password(password, params_);
   return p;
 }

@@ -92,10 +92,26 @@ constexpr const char* kVersion5 = R"sql(
 ALTER TABLE key_schedule ADD COLUMN token_lifetime INTEGER CHECK (token_lifetime >= 0);
 )sql";
 
-// Version 6: usernames in their enforced form (util/username.h), so that
-// names a person would take for one are one, and UNIQUE(username) is
-// uniqueness regardless of case. Data only; see canonical_usernames.
-void canonical_usernames(Database& db) {
+// Version 6: every user's name in its enforced form (util/username.h) and
+// its look-alike skeleton, each unique, in a table of our own: logins look
+// names up by the enforced form, registrations are refused for a taken form or
+// skeleton. users.username keeps what was stored: a name is the token's sub,
+// and no upgrade may change what a sub means. See name_users.
+constexpr const char* kVersion6 = R"sql(
+CREATE TABLE IF NOT EXISTS user_names(
+    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    canonical TEXT NOT NULL UNIQUE,
+    skeleton TEXT NOT NULL UNIQUE);
+)sql";
+
+// Fills user_names for the users a store had before it. A name already in its
+// enforced form is claimed first, so that the account that signed in as
+// "alice" keeps that name (and its sub); then the others in order of
+// registration. A user whose form or skeleton another already holds (a
+// look-alike: "Alice" beside "alice"), or whose name has no valid form
+// ("alice "), gets no row: it stays, with its auth_logs, but no login can
+// reach it; each is logged, and jwksctl users list marks it.
+void name_users(Database& db) {
   struct Row {
     std::int64_t id;
     std::string name;
@@ -106,49 +122,38 @@ void canonical_usernames(Database& db) {
     Statement s(db, "SELECT id, username FROM users ORDER BY id");
     while (s.step()) rows.push_back({s.column_int64(0), s.column_text(1), std::nullopt});
   }
-  // The earliest registration of a name keeps it: a look-alike registered
-  // later (the way an impostor would) does not take it over.
-  std::map<std::string, std::int64_t> winner;
   for (Row& r : rows) {
     auto enforced = util::enforce_username(r.name);
-    if (!enforced) {
-      util::log_warning("user " + std::to_string(r.id) + " " + util::quote(r.name) +
-                        " is not a valid username now (" + enforced.error() +
-                        "): it can no longer log in; rename or delete it (jwksctl users)");
-      continue;
+    if (enforced) {
+      r.canonical = enforced.value();
+    } else {
+      util::log_warning("user " + std::to_string(r.id) + " " + util::quote(r.name) + " is not a valid username now (" +
+                        enforced.error() + "): it can no longer log in; delete it with jwksctl users delete");
     }
-    r.canonical = enforced.value();
-    winner.emplace(*r.canonical, r.id);
   }
-  std::set<std::string> names;
-  for (const Row& r : rows) names.insert(r.name);
-  // First move aside the later look-alikes that hold a winner's name as it
-  // is written ("alice" registered after "Alice"): a name with a no-break
-  // space, which no login can give, so the account is kept but unreachable.
-  for (const Row& r : rows) {
-    auto w = winner.find(r.name);
-    if (!r.canonical || w == winner.end() || w->second == r.id) continue;
-    std::string aside = r.name + "\xc2\xa0(duplicate of user " + std::to_string(w->second) + ")";
-    for (int n = 2; names.count(aside); ++n) aside += "#" + std::to_string(n);
-    Statement(db, "UPDATE users SET username = ? WHERE id = ?").bind(1, aside).bind(2, r.id).run();
-    names.erase(r.name);
-    names.insert(aside);
-    util::log_warning("user " + std::to_string(r.id) + " " + util::quote(r.name) + " is the same name as user " +
-                      std::to_string(w->second) + ", registered earlier: renamed " + util::quote(aside) +
-                      "; it can no longer log in");
-  }
-  for (const Row& r : rows) {
-    if (!r.canonical) continue;
-    const std::int64_t w = winner.at(*r.canonical);
-    if (w != r.id) {
-      if (winner.find(r.name) == winner.end())
-        util::log_warning("user " + std::to_string(r.id) + " " + util::quote(r.name) + " is the same name as user " +
-                          std::to_string(w) + ", registered earlier: it can no longer log in");
-      continue;
+  std::map<std::string, std::int64_t> by_canonical, by_skeleton;
+  auto claim = [&](const Row& r) {
+    const std::string skeleton = util::username_skeleton(*r.canonical);
+    const auto c = by_canonical.find(*r.canonical);
+    const auto k = by_skeleton.find(skeleton);
+    if (c != by_canonical.end() || k != by_skeleton.end()) {
+      const std::int64_t holder = c != by_canonical.end() ? c->second : k->second;
+      util::log_warning("user " + std::to_string(r.id) + " " + util::quote(r.name) + " is the same name as user " +
+                        std::to_string(holder) + ", or looks like it: it can no longer log in");
+      return;
     }
-    if (*r.canonical == r.name) continue;
-    Statement(db, "UPDATE users SET username = ? WHERE id = ?").bind(1, *r.canonical).bind(2, r.id).run();
-  }
+    Statement(db, "INSERT INTO user_names (user_id, canonical, skeleton) VALUES (?, ?, ?)")
+        .bind(1, r.id)
+        .bind(2, *r.canonical)
+        .bind(3, skeleton)
+        .run();
+    by_canonical.emplace(*r.canonical, r.id);
+    by_skeleton.emplace(skeleton, r.id);
+  };
+  for (const Row& r : rows)
+    if (r.canonical && *r.canonical == r.name) claim(r);
+  for (const Row& r : rows)
+    if (r.canonical && *r.canonical != r.name) claim(r);
 }
 
 // Version 7: each rate limit counts in a bucket of its own ("auth",
@@ -168,7 +173,7 @@ struct Migration {
 };
 
 constexpr Migration kMigrations[] = {{kVersion1, nullptr}, {kVersion2, nullptr}, {kVersion3, nullptr},
-                                     {kVersion4, nullptr}, {kVersion5, nullptr}, {nullptr, canonical_usernames},
+                                     {kVersion4, nullptr}, {kVersion5, nullptr}, {kVersion6, name_users},
                                      {kVersion7, nullptr}};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -2,11 +2,13 @@
 
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
+#include <unicode/uspoof.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -186,7 +188,16 @@ std::optional<std::string> enforce_part(const U16& input, const UNormalizer2* nf
   // 5. Directionality.
   if (has_rtl(normal) && !bidi_rule_holds(normal))
     return std::string("username mixes writing directions in a way the Bidi Rule (RFC 5893) does not allow");
-  // Every code point of the result must be valid in IdentifierClass.
+  // Every code point of the result must be valid in IdentifierClass, and a
+  // part may not begin with a combining mark (RFC 5891 §5.4).
+  if (!normal.empty()) {
+    int32_t i = 0;
+    UChar32 first;
+    U16_NEXT(normal.data(), i, static_cast<int32_t>(normal.size()), first);
+    if (u_getCombiningClass(first) != 0 || u_charType(first) == U_NON_SPACING_MARK ||
+        u_charType(first) == U_COMBINING_SPACING_MARK || u_charType(first) == U_ENCLOSING_MARK)
+      return "username parts may not begin with a combining mark (" + code_point_name(first) + ")";
+  }
   std::optional<std::string> problem;
   for_each_code_point(normal, [&](UChar32 c) {
     if (!problem && !identifier_valid(c, nfkc))
@@ -199,7 +210,60 @@ std::optional<std::string> enforce_part(const U16& input, const UNormalizer2* nf
   return std::nullopt;
 }
 
+struct SpoofCloser {
+  void operator()(USpoofChecker* sc) const noexcept { uspoof_close(sc); }
+};
+using SpoofPtr = std::unique_ptr<USpoofChecker, SpoofCloser>;
+
+// One checker for the process (ICU's spoof checkers are thread-safe for use
+// once configured): single script or the highly restrictive combinations,
+// one numbering system.
+const USpoofChecker* spoof_checker() {
+  static const SpoofPtr checker = [] {
+    UErrorCode err = U_ZERO_ERROR;
+    SpoofPtr sc(uspoof_open(&err));
+    uspoof_setChecks(sc.get(), USPOOF_RESTRICTION_LEVEL | USPOOF_MIXED_NUMBERS, &err);
+    uspoof_setRestrictionLevel(sc.get(), USPOOF_HIGHLY_RESTRICTIVE);
+    if (U_FAILURE(err)) sc.reset();
+    return sc;
+  }();
+  return checker.get();
+}
+
 }  // namespace
+
+std::string username_skeleton(std::string_view enforced) {
+  UErrorCode err = U_ZERO_ERROR;
+  U16 text(enforced.size() + 1);
+  icu_string(text, [&](UChar* d, int32_t cap, UErrorCode* e) {
+    int32_t n = 0;
+    u_strFromUTF8(d, cap, &n, enforced.data(), static_cast<int32_t>(enforced.size()), e);
+    return n;
+  });
+  U16 folded(text.size() + 8);
+  icu_string(folded, [&](UChar* d, int32_t cap, UErrorCode* e) {
+    return u_strFoldCase(d, cap, text.data(), static_cast<int32_t>(text.size()), U_FOLD_CASE_DEFAULT, e);
+  });
+  U16 skeleton(folded.size() * 2 + 8);
+  const USpoofChecker* sc = spoof_checker();
+  if (sc == nullptr ||
+      !icu_string(skeleton, [&](UChar* d, int32_t cap, UErrorCode* e) {
+        return uspoof_getSkeleton(sc, 0, folded.data(), static_cast<int32_t>(folded.size()), d, cap, e);
+      }))
+    skeleton = folded;  // no spoof data: the case fold still makes "ας" and "ασ" one
+  // Folded again: the skeleton maps some letters to capitals ("0" to "O").
+  U16 refolded(skeleton.size() + 8);
+  if (icu_string(refolded, [&](UChar* d, int32_t cap, UErrorCode* e) {
+        return u_strFoldCase(d, cap, skeleton.data(), static_cast<int32_t>(skeleton.size()), U_FOLD_CASE_DEFAULT, e);
+      }))
+    skeleton = refolded;
+  std::string utf8(skeleton.size() * 3 + 1, '\0');
+  int32_t n = 0;
+  u_strToUTF8(utf8.data(), static_cast<int32_t>(utf8.size()), &n, skeleton.data(),
+              static_cast<int32_t>(skeleton.size()), &err);
+  utf8.resize(U_SUCCESS(err) ? static_cast<std::size_t>(n) : 0);
+  return utf8;
+}
 
 Result<std::string, std::string> enforce_username(std::string_view input) {
   if (input.empty()) return fail(std::string("username must not be empty"));
@@ -242,6 +306,16 @@ Result<std::string, std::string> enforce_username(std::string_view input) {
   if (U_FAILURE(err)) return fail(std::string("username cannot be encoded"));
   utf8.resize(static_cast<std::size_t>(n));
   if (utf8.size() > kMaxUsernameBytes) return fail(std::string("username is longer than 256 bytes"));
+  // One script (UTS #39 "highly restrictive"), one numbering system.
+  const USpoofChecker* sc = spoof_checker();
+  if (sc == nullptr) return fail(std::string("Unicode data is unavailable"));
+  err = U_ZERO_ERROR;
+  const int32_t failed = uspoof_check2UTF8(sc, utf8.data(), static_cast<int32_t>(utf8.size()), nullptr, &err);
+  if (U_FAILURE(err)) return fail(std::string("username cannot be checked"));
+  if (failed & USPOOF_MIXED_NUMBERS) return fail(std::string("username mixes digits of different numbering systems"));
+  if (failed != 0)
+    return fail(std::string("username mixes writing systems (one script per name, such as Latin, Cyrillic or "
+                            "Greek; Han with kana; any of them with Latin for Chinese, Japanese and Korean)"));
   return utf8;
 }
 

@@ -103,3 +103,42 @@ BOOST_AUTO_TEST_CASE(length_is_bounded_before_and_after) {
   BOOST_TEST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().find("256") != std::string::npos);
 }
+
+// Found by review: PRECIS alone let a mixed-script twin ("аlice" with a
+// Cyrillic а) and a lone combining mark through.
+BOOST_AUTO_TEST_CASE(mixed_scripts_and_leading_combining_marks_are_refused) {
+  const Refused cases[] = {
+      {"\xd0\xb0lice", "writing systems"},        // Cyrillic а + Latin
+      {"al\xd1\x96" "ce", "writing systems"},      // Latin + Cyrillic і
+      {"\xce\xb1lpha", "writing systems"},         // Greek α + Latin
+      {"\xcc\x81", "combining mark"},              // U+0301 alone
+      {"alice \xcc\x81x", "combining mark"},       // a part that begins with U+0301
+  };
+  for (const Refused& c : cases) {
+    auto r = jwks::util::enforce_username(c.input);
+    BOOST_TEST_REQUIRE(!r.ok(), c.input << " was accepted as " << (r.ok() ? r.value() : ""));
+    BOOST_TEST(r.error().find(c.reason) != std::string::npos, c.input << ": " << r.error());
+  }
+  // One script, or a script with the ones it is written with, stays allowed.
+  for (const char* ok : {"\xd0\xb0\xd0\xbd\xd0\xbd\xd0\xb0", "\xe5\xb1\xb1\xe7\x94\xb0 taro",
+                         "\xe3\x82\xbf\xe3\x83\xad\xe3\x82\xa6", "r\xc3\xa9my-2"})
+    BOOST_TEST(jwks::util::enforce_username(ok).ok(), ok);
+}
+
+// Names that look alike share a skeleton; the store keeps names unique by it.
+BOOST_AUTO_TEST_CASE(look_alike_names_share_a_skeleton) {
+  using jwks::util::username_skeleton;
+  auto same = [&](const char* a, const char* b) {
+    auto ea = jwks::util::enforce_username(a), eb = jwks::util::enforce_username(b);
+    BOOST_TEST_REQUIRE((ea.ok() && eb.ok()), a << " / " << b);
+    return username_skeleton(ea.value()) == username_skeleton(eb.value());
+  };
+  BOOST_TEST(same("alice", "al\xc4\xb1" "ce"));                  // dotless ı
+  BOOST_TEST(same("\xce\xb1\xcf\x82", "\xce\xb1\xcf\x83"));       // ας and ασ: one name regardless of case
+  BOOST_TEST(same("modern", "rnodern"));
+  BOOST_TEST(same("paypal", "paypa1"));
+  BOOST_TEST(same("ace", "\xd0\xb0\xd1\x81\xd0\xb5"));            // Latin "ace", Cyrillic "асе"
+  BOOST_TEST(same("Stra\xc3\x9f" "e", "strasse"));                // ß folds to ss
+  BOOST_TEST(!same("alice", "bob"));
+  BOOST_TEST(!same("alice", "alicia"));
+}

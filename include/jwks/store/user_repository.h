@@ -1,5 +1,6 @@
-// Registered users (the contract's `users` table) and their successful
-// logins (`auth_logs`).
+// Registered users (the contract's `users` table, with `user_names`: each
+// name's enforced form and look-alike skeleton, both unique) and their
+// successful logins (`auth_logs`).
 #pragma once
 
 #include <cstdint>
@@ -25,10 +26,12 @@ class UserRepository {
  public:
   explicit UserRepository(Database& db) : db_(db) {}
 
-  // Inserts a user; date_registered is filled by the database. A taken
-  // username or e-mail (UNIQUE constraints, e-mail compared case-insensitively)
-  // is reported as a value, decided by the database so concurrent inserts of
-  // one name give exactly one success. Other failures throw SqliteError.
+  // Inserts a user, `username` being an enforced form (auth::canonical_username),
+  // and its user_names row, in one transaction; date_registered is filled by
+  // the database. A taken username, a look-alike of one, or a taken e-mail
+  // (UNIQUE constraints, e-mail compared case-insensitively) is reported as a
+  // value, decided by the database so concurrent inserts of one name give
+  // exactly one success. Other failures throw SqliteError.
   util::Result<std::int64_t, UserConflict> insert(std::string_view username, std::string_view password_hash,
                                                   std::string_view email);
 
@@ -37,12 +40,17 @@ class UserRepository {
   // constraints stay the final word (see insert).
   std::optional<UserConflict> taken(std::string_view username, std::string_view email) const;
 
-  // Exact match: pass the enforced form (auth::canonical_username).
+  // The user whose name has this enforced form (auth::canonical_username),
+  // else the one whose name looks like it (the same skeleton): a look-alike
+  // of a registered name is that user, who must give their password.
+  // `username` of the record is the name as stored: for users from before
+  // schema v6 it may be another spelling ("Bob" for "bob"), and it stays the sub.
   std::optional<UserRecord> find_by_username(std::string_view username) const;
 
   struct Listing {
     std::int64_t id;
     std::string username, email, date_registered, last_login;  // last_login empty when never
+    bool can_log_in = true;  // false: left without a name by the v6 upgrade (a look-alike, an invalid name)
   };
   std::vector<Listing> list() const;
 
