@@ -53,7 +53,7 @@ class CheckingApi final : public service::Api {
     if (fail_with) return util::fail(*fail_with);
     return nlohmann::json{{"issuer", origin.value_or("none")}}.dump();
   }
-  util::Result<std::string, service::ServiceError> readiness() override {
+  util::Result<std::string, service::ServiceError> readiness(const std::optional<std::string>&) override {
     if (fail_with) return util::fail(*fail_with);
     return std::string(R"({"status":"ready"})");
   }

@@ -28,7 +28,11 @@ util::Result<service::Client, std::string> client_address(const Request& request
   const std::optional<util::IpAddress> remote = util::parse_ip_address(request.remote_addr);
   if (!remote) return service::Client{"unknown", "unknown"};
   auto forwarded = request.header("x-forwarded-for");
-  if (!forwarded || !trusted(*remote, policy.trusted_proxies)) return client_of(*remote, policy.ipv6_prefix);
+  if (!trusted(*remote, policy.trusted_proxies)) return client_of(*remote, policy.ipv6_prefix);
+  // Given twice, the header cannot be believed, and the proxy's own address
+  // would put everyone behind it in one budget.
+  if (request.forwarded_twice) return util::fail(std::string("(X-Forwarded-For given twice)"));
+  if (!forwarded) return client_of(*remote, policy.ipv6_prefix);
 
   std::optional<util::IpAddress> leftmost;
   std::string_view list = *forwarded;

@@ -120,6 +120,8 @@ void answer(const Router& router, std::span<const char* const> params, bool with
   std::string out = render(response);
   write(out);
   for (std::string* s : {&request.body, &body, &response.body, &out}) crypto::cleanse(s->data(), s->capacity());
+  if (auto it = request.headers.find("authorization"); it != request.headers.end())
+    crypto::cleanse(it->second.data(), it->second.capacity());  // HTTP Basic holds a password
 }
 
 // Plain CGI (mod_cgi, mod_cgid): one request from the environment and
@@ -130,11 +132,21 @@ int serve_cgi(const Router& router, const FastcgiOptions& options) {
                     "or scripts/serve; see README.md");
     return 64;  // EX_USAGE
   }
+  // RFC 3875 §4.2: the body is CONTENT_LENGTH bytes of standard input, and
+  // none without it; a front may keep the pipe open past them.
+  const char* length = std::getenv("CONTENT_LENGTH");
+  std::size_t remaining = 0;
+  if (length != nullptr) {
+    auto [end, ec] = std::from_chars(length, length + std::strlen(length), remaining);
+    if (ec != std::errc{} || *end != '\0') remaining = 0;
+  }
   std::string body;
-  const bool within = read_body(std::getenv("CONTENT_LENGTH"), options.max_body_bytes, body, [](char* buf, std::size_t n) {
+  const bool within = read_body(length, options.max_body_bytes, body, [&](char* buf, std::size_t n) {
+    if (remaining == 0) return 0;
     for (;;) {
-      ssize_t got = ::read(STDIN_FILENO, buf, n);
+      ssize_t got = ::read(STDIN_FILENO, buf, std::min(n, remaining));
       if (got < 0 && errno == EINTR) continue;
+      if (got > 0) remaining -= static_cast<std::size_t>(got);
       return static_cast<int>(got);
     }
   });

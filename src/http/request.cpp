@@ -94,7 +94,10 @@ Request request_from_params(std::span<const char* const> params, std::string bod
       r.headers[header] = value;
     }
   }
-  if (forwarded_twice) r.headers.erase("x-forwarded-for");
+  if (forwarded_twice) {
+    r.headers.erase("x-forwarded-for");
+    r.forwarded_twice = true;
+  }
   return r;
 }
 

@@ -207,7 +207,7 @@ Response Router::discovery(const Request& request) const {
 }
 
 Response Router::readiness(const Request& request) const {
-  auto status = api_.readiness();
+  auto status = api_.readiness(loopback_origin(request));
   if (!status) return to_response(status.error(), peer_address(request));
   Response r = json_response(200, std::move(status.value()));
   r.set_header("Cache-Control", "no-store");

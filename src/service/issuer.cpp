@@ -133,7 +133,10 @@ util::Result<std::string, ServiceError> Issuer::discovery(const std::optional<st
   return doc.dump();
 }
 
-util::Result<std::string, ServiceError> Issuer::readiness() {
+util::Result<std::string, ServiceError> Issuer::readiness(const std::optional<std::string>& loopback_origin) {
+  if (auto issuer = issuer_for(loopback_origin); !issuer) {
+    return util::fail(ServiceError{ErrorCode::kUnavailable, "no issuer is configured", "readyz: " + issuer.error().log_detail});
+  }
   return guarded("readyz", [&]() -> util::Result<std::string, ServiceError> {
     store::Database db = open_store();
     KeyManager manager(db, clock_, factory_, key_policy(settings_));

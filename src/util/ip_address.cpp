@@ -95,7 +95,9 @@ std::optional<IpNetwork> parse_ip_network(std::string_view text) {
   const std::size_t slash = s.find('/');
   std::string_view address = s.substr(0, slash);
   const bool mapped_text = address.find(':') != std::string_view::npos;  // written as IPv6
-  auto a = parse_ip_address(address);
+  // A bare address: no port, brackets or zone ("10.0.0.1:80" is a typo here).
+  if (address.find_first_of("[]%") != std::string_view::npos) return std::nullopt;
+  auto a = pton(address);
   if (!a) return std::nullopt;
   int prefix = a->bits();
   if (slash != std::string_view::npos) {

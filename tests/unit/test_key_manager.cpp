@@ -856,7 +856,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails) {
   service::Settings settings;
   settings.db_path = dir.file("damaged.db");
   service::Issuer issuer(settings, master, clock, factory);
-  BOOST_REQUIRE(issuer.readiness().ok());
+  BOOST_REQUIRE(issuer.readiness("http://127.0.0.1").ok());
   {
     store::Database db = open_migrated(settings.db_path);
     KeyManager(db, clock, factory, service::key_policy(settings)).rotate_now();  // a second published key
@@ -877,7 +877,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails) {
     BOOST_TEST(doc["keys"].size() == 1u, damage);
     BOOST_TEST(after->unreadable == 1, damage);
     BOOST_TEST(after->etag != before->etag);
-    auto ready = issuer.readiness();
+    auto ready = issuer.readiness("http://127.0.0.1");
     BOOST_TEST(!ready.ok(), damage);
     if (!ready.ok()) BOOST_TEST((ready.error().code == service::ErrorCode::kUnavailable));
     // The key that signs is the one still published.

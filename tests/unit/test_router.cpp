@@ -43,7 +43,7 @@ class FakeApi final : public service::Api {
     last_origin = origin;
     return std::string(R"({"issuer":")") + origin.value_or("none") + "\"}";
   }
-  util::Result<std::string, service::ServiceError> readiness() override {
+  util::Result<std::string, service::ServiceError> readiness(const std::optional<std::string>&) override {
     if (fail_with) return util::fail(*fail_with);
     return std::string(R"({"status":"ready"})");
   }
@@ -245,14 +245,18 @@ BOOST_AUTO_TEST_CASE(request_from_fastcgi_params) {
 }
 
 // "X_Forwarded_For" also arrives as HTTP_X_FORWARDED_FOR: a client could add
-// its own after the proxy's. Seen twice, the header is believed in neither form.
-BOOST_AUTO_TEST_CASE(a_forwarded_for_given_twice_is_dropped) {
+// its own after the proxy's. Seen twice, the header is believed in neither
+// form, and from a trusted proxy the request is refused: the proxy's own
+// address would merge every client behind it into one budget.
+BOOST_AUTO_TEST_CASE(a_forwarded_for_given_twice_is_refused_from_a_proxy) {
   const char* params[] = {"REQUEST_METHOD=POST", "REQUEST_URI=/auth", "REMOTE_ADDR=127.0.0.1",
                           "HTTP_X_FORWARDED_FOR=203.0.113.5", "HTTP_X_FORWARDED_FOR=198.51.100.99"};
   Request r = http::request_from_params(params, "");
   BOOST_TEST(!r.header("x-forwarded-for").has_value());
+  BOOST_TEST(r.forwarded_twice);
   http::ClientAddressPolicy policy{{*util::parse_ip_network("127.0.0.1")}, 64};
-  BOOST_TEST(http::client_address(r, policy)->address == "127.0.0.1");
+  BOOST_TEST(!http::client_address(r, policy).ok());
+  BOOST_TEST(http::client_address(r, {})->address == "127.0.0.1");  // not from a proxy: REMOTE_ADDR
 }
 
 BOOST_AUTO_TEST_CASE(register_returns_201_with_the_password) {
@@ -504,13 +508,21 @@ BOOST_AUTO_TEST_CASE(front_refusals_get_the_json_shape) {
                                                {503, "temporarily_unavailable"},
                                                {418, "invalid_request"}};
   for (const auto& [status, error] : cases) {
+    // A POST with a valid registration: only the front's status decides.
     const std::string redirect = "REDIRECT_STATUS=" + std::to_string(status);
-    const char* params[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/register", redirect.c_str()};
-    Request r = http::request_from_params(params, "");
+    const char* params[] = {"REQUEST_METHOD=POST", "REQUEST_URI=/register", "CONTENT_TYPE=application/json",
+                            redirect.c_str()};
+    Request r = http::request_from_params(params, R"({"username":"u","email":"u@example.com"})");
     BOOST_TEST(r.front_status == status);
     Response answer = router.handle(r);
     expect_json_error(answer, status, error);
     BOOST_TEST(!api.last_register_request.has_value());  // nothing reached the use cases
+  }
+  {
+    const char* params[] = {"REQUEST_METHOD=POST", "REQUEST_URI=/register", "CONTENT_TYPE=application/json"};
+    BOOST_TEST(router.handle(http::request_from_params(params, R"({"username":"u","email":"u@example.com"})")).status ==
+               201);  // the same request without the front's status reaches them
+    BOOST_TEST(api.last_register_request.has_value());
   }
   // REDIRECT_STATUS=200 is what lighttpd sets on every ordinary request.
   const char* ordinary[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/", "REDIRECT_STATUS=200"};

@@ -236,6 +236,11 @@ BOOST_AUTO_TEST_CASE(the_issuer_is_configured_or_loopback_never_chosen_by_the_cl
   BOOST_TEST((refused.error().code == service::ErrorCode::kInternal));
   BOOST_TEST(refused.error().log_detail.find("JWKS_ISSUER") != std::string::npos);
   BOOST_TEST(!f.issuer->discovery(std::nullopt).ok());
+  // Not ready where every token would be refused.
+  auto ready = f.issuer->readiness(std::nullopt);
+  BOOST_REQUIRE(!ready.ok());
+  BOOST_TEST((ready.error().code == service::ErrorCode::kUnavailable));
+  BOOST_TEST(f.issuer->readiness("http://127.0.0.1:8080").ok());
 }
 
 // Issue 12: a store from before the username rules may hold "alice" and
@@ -266,7 +271,7 @@ BOOST_AUTO_TEST_CASE(an_upgrade_keeps_every_name_and_reaches_each_by_one_form) {
   IssuerFixture f;
   f.settings.db_path = path;
   f.issuer.emplace(f.settings, f.master, f.clock, f.factory, kFast);
-  BOOST_REQUIRE(f.issuer->readiness().ok());  // migrates
+  BOOST_REQUIRE(f.issuer->readiness(std::nullopt).ok());  // migrates
 
   store::Database db(path);
   BOOST_TEST(store::schema_version(db) == store::kSchemaVersion);

@@ -28,7 +28,8 @@ struct ClientAddressPolicy {
 // address fails (its text, for a 400): keying by the proxy instead would put
 // everyone behind it in one budget, keying by the text would give a client a
 // new budget per spelling. A REMOTE_ADDR that is not an address (a front on
-// a unix socket) is "unknown".
+// a unix socket) is "unknown". From a trusted proxy, X-Forwarded-For given
+// twice (as X-Forwarded-For and X_Forwarded_For) fails the same way.
 util::Result<service::Client, std::string> client_address(const Request& request, const ClientAddressPolicy& policy);
 
 // The canonical REMOTE_ADDR, or "unknown": for log lines of requests that

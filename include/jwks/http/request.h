@@ -24,6 +24,7 @@ struct Request {
   std::string server_addr;                    // SERVER_ADDR: the local address the request reached
   std::string server_port;                    // SERVER_PORT
   int front_status = 0;                       // REDIRECT_STATUS >= 400: the front's own error, handed to us
+  bool forwarded_twice = false;               // X-Forwarded-For came twice (dropped from headers)
 
   // The header's value, if present. `name` must be lower-case.
   std::optional<std::string_view> header(std::string_view name) const;

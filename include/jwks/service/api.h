@@ -53,9 +53,10 @@ class Api {
   // The OpenID Connect discovery document (JSON text); `loopback_origin` as
   // in TokenRequest.
   virtual util::Result<std::string, ServiceError> discovery(const std::optional<std::string>& loopback_origin) = 0;
-  // Readiness: the store opens and a signing key exists and decrypts with the
-  // master key. Returns a short JSON status; kUnavailable otherwise.
-  virtual util::Result<std::string, ServiceError> readiness() = 0;
+  // Readiness: an issuer can be had (`loopback_origin` as in TokenRequest),
+  // the store opens, and a signing key exists and decrypts with the master
+  // key. Returns a short JSON status; kUnavailable otherwise.
+  virtual util::Result<std::string, ServiceError> readiness(const std::optional<std::string>& loopback_origin) = 0;
   // Whether ?expired=true is allowed (JWKS_ALLOW_EXPIRED).
   virtual bool expired_tokens_allowed() const = 0;
 };

@@ -37,7 +37,7 @@ class Issuer final : public Api {
   util::Result<std::string, ServiceError> issue_token(const TokenRequest& request) override;
   util::Result<std::string, ServiceError> register_user(const RegisterRequest& request) override;
   util::Result<std::string, ServiceError> discovery(const std::optional<std::string>& loopback_origin) override;
-  util::Result<std::string, ServiceError> readiness() override;
+  util::Result<std::string, ServiceError> readiness(const std::optional<std::string>& loopback_origin) override;
   // The iss of tokens and discovery: JWKS_ISSUER when set; else the front's
   // loopback origin (a development set-up); else none, and the request fails
   // (500, the log says to set JWKS_ISSUER). Never anything a client wrote.

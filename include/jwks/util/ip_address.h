@@ -43,7 +43,8 @@ struct IpNetwork {
   std::string to_string() const;
 };
 
-// "10.0.0.0/8", "2001:db8::/32", or one address (a /32 or /128). IPv4-mapped
+// "10.0.0.0/8", "2001:db8::/32", or one bare address (a /32 or /128: no
+// port, brackets or zone). IPv4-mapped
 // networks (::ffff:10.0.0.0/104) are IPv4 ones. Refuses (nullopt) a prefix
 // out of range or host bits set below it ("10.1.2.3/8" is a typo more often
 // than a network).
