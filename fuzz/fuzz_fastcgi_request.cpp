@@ -91,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // one of our proxies; a refusal only for a trusted proxy's forwarded value.
   const auto remote = util::parse_ip_address(r.remote_addr);
   const auto client = http::client_address(r, kPolicy);
-  const bool believed = remote && trusted(*remote) && r.header("x-forwarded-for");
+  const bool believed = remote && trusted(*remote) && (r.header("x-forwarded-for") || r.forwarded_twice);
   if (!believed) {
     FUZZ_CHECK(client.ok());
     FUZZ_CHECK(client->address == (remote ? remote->to_string() : "unknown"));
