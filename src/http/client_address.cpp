@@ -4,6 +4,8 @@
 #include <optional>
 #include <string_view>
 
+#include "jwks/util/log.h"
+
 namespace jwks::http {
 namespace {
 
@@ -16,12 +18,6 @@ service::Client client_of(const util::IpAddress& a, int ipv6_prefix) {
   return service::Client{a.to_string(), util::IpNetwork{a.masked(ipv6_prefix), ipv6_prefix}.to_string()};
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 util::Result<service::Client, std::string> client_address(const Request& request, const ClientAddressPolicy& policy) {
@@ -31,18 +27,18 @@ util::Result<service::Client, std::string> client_address(const Request& request
   if (!trusted(*remote, policy.trusted_proxies)) return client_of(*remote, policy.ipv6_prefix);
   // Given twice, the header cannot be believed, and the proxy's own address
   // would put everyone behind it in one budget.
-  if (request.forwarded_twice) return util::fail(std::string("(X-Forwarded-For given twice)"));
+  if (request.forwarded_twice) return util::fail(std::string("X-Forwarded-For is given twice"));
   if (!forwarded) return client_of(*remote, policy.ipv6_prefix);
 
   std::optional<util::IpAddress> leftmost;
   std::string_view list = *forwarded;
   while (!list.empty()) {
     const std::size_t comma = list.rfind(',');
-    const std::string_view hop = trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+    const std::string_view hop = comma == std::string_view::npos ? list : list.substr(comma + 1);
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(0, comma);
-    if (hop.empty()) continue;
-    auto a = util::parse_ip_address(hop);
-    if (!a) return util::fail(std::string(hop.substr(0, 64)));
+    if (hop.find_first_not_of(" \t") == std::string_view::npos) continue;  // an empty item
+    auto a = util::parse_ip_address(hop);  // trims blanks itself
+    if (!a) return util::fail("X-Forwarded-For holds " + util::quote(hop.substr(0, 64)) + ", which is not an address");
     if (!trusted(*a, policy.trusted_proxies)) return client_of(*a, policy.ipv6_prefix);
     leftmost = a;
   }

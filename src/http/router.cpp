@@ -36,11 +36,10 @@ Response json_response(int status, std::string body) {
   return r;
 }
 
-// A trusted proxy forwarded something that is not an address: refused, as
-// neither the proxy's address nor the text can stand for the client.
-Response forwarded_for_error(const std::string& hop) {
-  util::log_warning("refused: X-Forwarded-For from a trusted proxy holds " + util::quote(hop) +
-                    ", which is not an address");
+// A trusted proxy forwarded something that cannot stand for the client:
+// refused, as neither the proxy's address nor the text can.
+Response forwarded_for_error(const std::string& reason) {
+  util::log_warning("refused: from a trusted proxy, " + reason);
   return error_response(400, "invalid_request", "X-Forwarded-For holds a value that is not an IP address");
 }
 

@@ -10,7 +10,7 @@ namespace jwks::util {
 SlotLock::Outcome SlotLock::try_acquire(const std::string& path, int slots, std::optional<SlotLock>& out) {
   out.reset();
   if (slots < 1) return Outcome::kAllTaken;
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return Outcome::kUnavailable;
   for (int i = 0; i < slots; ++i) {
     struct flock lock {};

@@ -25,9 +25,9 @@ struct ClientAddressPolicy {
 // proxy (the first one no proxy of ours vouches for), or the left-most if
 // all are. Every address is parsed (ports and brackets stripped,
 // IPv4-mapped IPv6 as IPv4) and given in canonical form. A hop that is not an
-// address fails (its text, for a 400): keying by the proxy instead would put
-// everyone behind it in one budget, keying by the text would give a client a
-// new budget per spelling. A REMOTE_ADDR that is not an address (a front on
+// address fails (with the reason, the hop quoted, for the log and a 400):
+// keying by the proxy instead would put everyone behind it in one budget,
+// keying by the text would give a client a new budget per spelling. A REMOTE_ADDR that is not an address (a front on
 // a unix socket) is "unknown". From a trusted proxy, X-Forwarded-For given
 // twice (as X-Forwarded-For and X_Forwarded_For) fails the same way.
 util::Result<service::Client, std::string> client_address(const Request& request, const ClientAddressPolicy& policy);
