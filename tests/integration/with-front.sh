@@ -92,6 +92,78 @@ env -u NOT_MY_KEY_FILE NOT_MY_KEY="$master_key" "$@"
 rc=$?
 set -e
 [ $rc -eq 0 ] || dump_logs
+
+# The responders' own health, whatever COMMAND saw: a responder that crashed
+# after answering, or aborted on a sanitizer finding, is replaced by the front
+# without a word to the client. Every front hands the responders' standard
+# error to a log here (lighttpd's standard error or error log, Apache's error
+# log, responders.log behind spawn-fcgi); a test that kills responders on
+# purpose appends their pids to $JWKS_STATE_DIR/killed.
+responder_pids() {   # every process running the state directory's copy of the responder
+  local p exe
+  for p in /proc/[0-9]*; do
+    exe=$(readlink "$p/exe" 2>/dev/null) || continue
+    case $exe in "$bin"|"$state/www/htdocs/jwks.cgi") echo "${p#/proc/}" ;; esac
+  done
+}
+# pid $1 runs: it is there and not a zombie (in a container nobody may reap
+# one). "t", tracing stop, counts as running: LeakSanitizer stops the
+# process's threads while it scans at exit.
+running() {
+  local st
+  st=$(sed -n 's/^State:[[:space:]]*\([A-Za-z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+killed() { local n=0; [ -f "$state/killed" ] && n=$(grep -c . "$state/killed" || true); echo "$n"; }
+fail_health() { echo "FAIL: $*" >&2; rc=1; }
+case $front in
+  lighttpd|lighttpd-static)
+    # gw_backend.c logs each child it reaps: "child signalled: N", "child
+    # exited: N"; what a test kills dies of SIGKILL.
+    ended=$(grep -hE 'child (signalled|exited): ' "$state/error.log" "$state/front.out" 2>/dev/null || true)
+    if [ -n "$ended" ]; then
+      if grep -qv 'child signalled: 9$' <<<"$ended" || [ "$(grep -c . <<<"$ended")" -gt "$(killed)" ]; then
+        fail_health "responders ended during the run ($(killed) killed by the test); lighttpd reports:"
+        sed 's/^/  /' <<<"$ended" >&2
+      fi
+    fi ;;
+  spawn-fcgi|apache-proxy-fcgi)
+    # Nothing restarts these: each must still run, unless the test killed it.
+    while read -r p || [ -n "$p" ]; do
+      running "$p" || grep -qx "$p" "$state/killed" 2>/dev/null || fail_health "responder $p ended during the run"
+    done < "$state/responders.pid" ;;
+esac
+pids=$(responder_pids)
+stop
+# Leave time for the responders to leave their loop on SIGTERM and for
+# LeakSanitizer to report at exit (bounded: 15 s).
+for _ in $(seq 1 150); do
+  alive=
+  for p in $pids; do running "$p" && alive="$alive $p"; done
+  pids=$alive
+  [ -z "$pids" ] && break
+  sleep 0.1
+done
+[ -z "$pids" ] || fail_health "responders$pids still run 15 s after the front stopped"
+if [ "$front" = apache ]; then
+  # mod_fcgid logs every process it reaps, at shutdown too: a signal other
+  # than a stop, a non-zero exit, or a death for a broken connection or a hang.
+  while read -r line; do
+    p=$(sed -n 's/.*mod_fcgid: process .*(\([0-9]*\)) exit(.*/\1/p' <<<"$line")
+    grep -qx "$p" "$state/killed" 2>/dev/null && continue
+    fail_health "mod_fcgid: $line"
+  done < <(grep -hE 'mod_fcgid: process .* exit\(' "$state/error.log" 2>/dev/null |
+           grep -vE 'exit\((normal exit|idle timeout|lifetime expired|shutting down)\), (get stop signal (15|1)|terminated by calling exit\(\), return code: 0)$' || true)
+fi
+# Sanitizer reports, from the run or at exit (LeakSanitizer).
+sanitizer='==[0-9]+==(ERROR|WARNING): [A-Za-z]+Sanitizer|runtime error:|Sanitizer has encountered a fatal error'
+for f in "$state"/*.log "$state"/front.out "$state"/www/*.log; do
+  [ -f "$f" ] && [ "$(basename "$f")" != access.log ] || continue
+  if grep -qE -- "$sanitizer" "$f"; then
+    fail_health "a sanitizer report in $f:"
+    grep -E -A12 -- "$sanitizer" "$f" | head -n 40 | sed 's/^/  /' >&2
+  fi
+done
 # No secret in any log: neither NOT_MY_KEY nor a generated password (a UUIDv4;
 # nothing else the server logs has that shape), not even in the access log.
 uuid='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
