@@ -277,6 +277,7 @@ jwks_install_responder() {
 jwks_apache_cmd() {
   rm -rf "$1/apache"
   cp -r "$JWKS_ROOT/apache" "$1/apache"
+  cp -r "$JWKS_ROOT/errors" "$1/apache/jwks-fcgi-errors"
   chmod -R a+rX "$1/apache"
   JWKS_FRONT_CMD=("$(jwks_apache_bin)" -f "$1/apache/standalone.conf" -DFOREGROUND
     -C "Define JWKS_STATE $1" -C "Define JWKS_PORT $2" -C "Define JWKS_FCGI_BIN $3"
@@ -297,9 +298,15 @@ jwks_stop_spawned() {
 # Writes $1/lighttpd.conf: one of the repository's lighttpd configurations
 # with its variables set. Args: state dir, port, responder binary, process
 # count, error log ("" for stderr), configuration file, socket (spawn-fcgi).
-# Run as root, lighttpd drops to www-data once it listens.
+# Run as root, lighttpd drops to www-data once it listens; it serves the
+# static error documents as www-data, so the configuration and errors/ are
+# copied into $1/lighttpd (the checkout may be out of its reach).
 jwks_lighttpd_conf() {
   local state=$1 port=$2 bin=$3 procs=$4 errorlog=${5:-} conf=${6:-jwks-fcgi.conf} socket=${7:-}
+  rm -rf "$state/lighttpd"
+  cp -r "$JWKS_ROOT/lighttpd" "$state/lighttpd"
+  cp -r "$JWKS_ROOT/errors" "$state/lighttpd/errors"
+  chmod -R a+rX "$state/lighttpd"
   {
     echo "var.jwks_port  = $port"
     echo "var.jwks_bin   = \"$bin\""
@@ -307,12 +314,12 @@ jwks_lighttpd_conf() {
     echo "var.jwks_procs = $procs"
     echo "var.jwks_max_age = \"${JWKS_STATIC_MAX_AGE:-300}\""
     echo "var.jwks_socket = \"$socket\""
-    echo "var.jwks_conf_dir = \"$JWKS_ROOT/lighttpd\""
+    echo "var.jwks_conf_dir = \"$state/lighttpd\""
     if [ "$(id -u)" -eq 0 ]; then
       echo 'server.username  = "www-data"'
       echo 'server.groupname = "www-data"'
     fi
     [ -n "$errorlog" ] && echo "server.errorlog = \"$errorlog\""
-    echo "include \"$JWKS_ROOT/lighttpd/$conf\""
+    echo "include \"$state/lighttpd/$conf\""
   } > "$state/lighttpd.conf"
 }

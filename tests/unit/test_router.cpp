@@ -541,14 +541,16 @@ BOOST_AUTO_TEST_CASE(front_refusals_get_the_json_shape) {
   BOOST_TEST(h.header("Retry-After").value_or("") == "1");
 }
 
-// Apache serves its own refusals from static files (apache/jwks-fcgi-errors/,
-// so no answer waits for an unread body): each must be exactly what the
-// responder answers for that status.
+// Apache serves its own refusals from static files (errors/, so no answer
+// waits for an unread body), and lighttpd falls back to them when its error
+// handler cannot reach a responder: each must be exactly what the responder
+// answers for that status.
 BOOST_AUTO_TEST_CASE(apache_error_documents_match_the_responder) {
   FakeApi api;
   http::Router router(api);
   int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(JWKS_SOURCE_DIR) + "/apache/jwks-fcgi-errors")) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(JWKS_SOURCE_DIR) + "/errors")) {
+    BOOST_TEST(entry.path().extension() == ".html");  // lighttpd's server.errorfile-prefix adds ".html"
     const int status = std::stoi(entry.path().stem().string());
     std::ifstream in(entry.path());
     const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -565,8 +567,8 @@ BOOST_AUTO_TEST_CASE(apache_error_documents_match_the_responder) {
     if (line.rfind("ErrorDocument ", 0) != 0) continue;
     ++documents;
     const std::string status = line.substr(14, 3);
-    BOOST_TEST(line == "ErrorDocument " + status + " /.jwks-fcgi/errors/" + status + ".json");
-    BOOST_TEST(std::filesystem::exists(std::string(JWKS_SOURCE_DIR) + "/apache/jwks-fcgi-errors/" + status + ".json"));
+    BOOST_TEST(line == "ErrorDocument " + status + " /.jwks-fcgi/errors/" + status + ".html");
+    BOOST_TEST(std::filesystem::exists(std::string(JWKS_SOURCE_DIR) + "/errors/" + status + ".html"));
   }
   BOOST_TEST(documents == files);
 }
