@@ -59,11 +59,17 @@ check "refusals used no slot: another address still has its budget" \
 # due; exactly one key is published.
 before=$(sql "SELECT count(*) FROM keys")
 check "the store has its keys before the race" test "$before" -ge 2
-for i in $(seq 1 8); do "$ctl" rotate --now > "$dir/rotate$i" 2>&1 & done
-curl_pids=()
-for i in $(seq 1 8); do curl -s -o /dev/null "$url/.well-known/jwks.json" & curl_pids+=($!); done
-wait
-check "every rotate exited 0" test "$(grep -l 'key(s) created' "$dir"/rotate* | wc -l)" = 8
+rotate_pids=() curl_pids=()
+for i in $(seq 1 8); do "$ctl" rotate --now > "$dir/rotate$i" 2>&1 & rotate_pids+=($!); done
+for i in $(seq 1 8); do curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 "$url/.well-known/jwks.json" > "$dir/set$i" & curl_pids+=($!); done
+rotate_rcs=() curl_rcs=()
+for p in "${rotate_pids[@]}"; do wait "$p"; rotate_rcs+=($?); done
+for p in "${curl_pids[@]}"; do wait "$p"; curl_rcs+=($?); done
+check "every rotate exited 0 (${rotate_rcs[*]})" test "$(printf '%s\n' "${rotate_rcs[@]}" | grep -cx 0)" = 8
+[ "$failed" -eq 0 ] || cat "$dir"/rotate* >&2
+check "every rotate reported its key(s)" test "$(grep -l 'key(s) created' "$dir"/rotate* | wc -l)" = 8
+check "every key set fetched during the race answered 200 (curl ${curl_rcs[*]})" \
+  test "$(cat "$dir"/set* | grep -cx 200)" = 8
 check "exactly one key was published ($before -> $(sql "SELECT count(*) FROM keys"))" \
   test "$(sql "SELECT count(*) FROM keys")" = $((before + 1))
 check "the store is intact" test "$(sql 'PRAGMA integrity_check')" = ok

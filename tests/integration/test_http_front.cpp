@@ -293,9 +293,8 @@ BOOST_AUTO_TEST_CASE(jwks_lists_unexpired_rsa_keys) {
   const std::string etag = full.header("etag");
   BOOST_REQUIRE(!etag.empty());
   // Cached for half the pre-publication lead: with-front.sh sets JWKS_PUBLISH_LEAD
-  // to 20m, so this also shows the setting reached the responders through the front.
-  const char* lead = std::getenv("JWKS_PUBLISH_LEAD");
-  BOOST_TEST(std::string(lead ? lead : "") == "20m");
+  // to 20m (the default, 1h, would give 1800), so this also shows the setting
+  // reached the responders through the front.
   BOOST_TEST(full.header("cache-control") == "public, max-age=600, stale-if-error=86400");
   HttpResponse again = http("GET", "/.well-known/jwks.json", "", {"If-None-Match: " + etag});
   BOOST_TEST(again.status == 304);
@@ -447,42 +446,35 @@ BOOST_AUTO_TEST_CASE(ten_logins_100ms_apart_pass_and_an_eleventh_is_refused) {
   const std::string name = unique("paced-");
   const std::string password = register_user(name, name + "@example.com");
   const std::string body = nlohmann::json{{"username", name}, {"password", password}}.dump();
-  // The default limit, 10/1s, applies. The pacing is the behaviour under test,
-  // so this one test really waits between requests.
+  // The open-mode runs set JWKS_RATE_LIMIT=10/3s (tests/integration/CMakeLists.txt):
+  // ten logins 100 ms apart take about a second, so the eleventh always falls
+  // inside the window, even on a loaded sanitizer run, and 429 is the only
+  // right answer. (The window's edges are the unit tests', with an injected
+  // clock.) The pacing is the behaviour under test: this test really waits.
   using Clock = std::chrono::steady_clock;
   auto next = Clock::now();
-  Clock::time_point first_sent, first_answered;
+  const Clock::time_point first_sent = next;
   for (int i = 0; i < 10; ++i) {
     std::this_thread::sleep_until(next);
     next += std::chrono::milliseconds(100);
-    if (i == 0) first_sent = Clock::now();
     HttpResponse r = http("POST", "/auth", body, {"Content-Type: application/json"});
-    if (i == 0) first_answered = Clock::now();
     BOOST_TEST(r.status == 200, "login " << i << ": " << r.body);
   }
-  const auto eleventh_sent = Clock::now();
   HttpResponse eleventh = http("POST", "/auth", body, {"Content-Type: application/json"});
-  const auto eleventh_answered = Clock::now();
-  // The server stamps each request somewhere between its sending and its
-  // answer. If all of the eleventh lies within a second of the first's
-  // sending, the first is still in the window: 429 is the only right answer.
-  // (On a machine so loaded that the run spread over more than a second the
-  // outcome is not determined by the contract, and only that is reported.)
-  if (eleventh_answered - first_sent < std::chrono::seconds(1)) {
-    expect_json_error(eleventh, 429, "rate_limited");
-    const std::string retry = eleventh.header("retry-after");
-    BOOST_TEST((retry == "1"), retry);
-  } else if (eleventh_sent - first_answered >= std::chrono::seconds(1)) {
-    BOOST_TEST(eleventh.status == 200);
-  } else {
-    BOOST_TEST_MESSAGE("eleventh login straddled the window edge; got " << eleventh.status);
-    BOOST_TEST((eleventh.status == 200 || eleventh.status == 429));
-  }
-  // Another address is unaffected, and a wrong method does not count.
+  const auto elapsed = Clock::now() - first_sent;
+  BOOST_TEST_MESSAGE("eleven logins in " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+                                         << " ms");
+  BOOST_REQUIRE_MESSAGE(elapsed < std::chrono::seconds(3), "the run took longer than the 3 s window");
+  expect_json_error(eleventh, 429, "rate_limited");
+  // Whole seconds until the first login leaves the window: 3 s after it, at
+  // least a second after the tenth.
+  const std::string retry = eleventh.header("retry-after");
+  BOOST_TEST((retry == "1" || retry == "2" || retry == "3"), retry);
+  // Another address is unaffected, a wrong method does not count, and each
+  // admitted login is logged once.
   BOOST_TEST(http("GET", "/auth").status == 405);
   BOOST_TEST(http("POST", "/auth", body, {"Content-Type: application/json", "X-Forwarded-For: 198.51.100.250"}).status == 200);
-  BOOST_TEST(db_count("SELECT count(*) FROM auth_logs WHERE request_ip = ?", g_client) ==
-             (eleventh.status == 200 ? 11 : 10));
+  BOOST_TEST(db_count("SELECT count(*) FROM auth_logs WHERE request_ip = ?", g_client) == 10);
 }
 
 BOOST_AUTO_TEST_CASE(bodies_over_the_front_limit_get_413_without_hanging) {
@@ -515,6 +507,10 @@ BOOST_AUTO_TEST_CASE(a_killed_responder_is_survived) {
   BOOST_TEST(http("GET", "/.well-known/jwks.json").status == 200);  // at least one responder is up
   std::vector<pid_t> before = responder_pids();
   BOOST_REQUIRE_MESSAGE(!before.empty(), "no responder process found");
+  // with-front.sh fails a run whose responders ended unless a test says it killed them.
+  const char* state = std::getenv("JWKS_STATE_DIR");
+  BOOST_REQUIRE(state != nullptr);
+  std::ofstream(std::string(state) + "/killed", std::ios::app) << before.front() << '\n';
   BOOST_REQUIRE_EQUAL(::kill(before.front(), SIGKILL), 0);
   // kill() returns before the process is gone; until it is a zombie its
   // listening socket still queues connections, which are then reset. Wait for
