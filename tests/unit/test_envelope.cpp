@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "jwks/crypto/envelope.h"
+#include "jwks/crypto/key_material.h"
 #include "jwks/crypto/master_key.h"
 #include "jwks/crypto/rsa.h"
 #include "jwks/crypto/sealed_key.h"
@@ -184,9 +185,19 @@ BOOST_AUTO_TEST_CASE(sealed_private_key_round_trip) {
   MasterKey k = master();
   PkeyPtr key = generate_rsa(2048);
   auto env = seal_private_key(k, *key);
-  // The envelope holds no PKCS#8 DER in clear.
-  SecureBytes der = export_pkcs8_der(*key);
-  BOOST_TEST((std::search(env.begin(), env.end(), der.data() + 30, der.data() + 60) == env.end()));
+  // The envelope holds no part of what it seals in clear: no 16-byte run of
+  // the key material (key_material.h: n, e, d, the primes...) nor of the
+  // key's PKCS#8 DER. An envelope that stored either, or a long stretch of
+  // one, fails here.
+  const SecureBytes material = export_key_material(*key);
+  const SecureBytes der = export_pkcs8_der(*key);
+  BOOST_REQUIRE_GT(material.size(), 1000u);
+  BOOST_TEST(env.size() > material.size());  // all of it is in there, sealed
+  std::size_t found = 0;
+  for (const SecureBytes* clear : {&material, &der})
+    for (std::size_t at = 0; at + 16 <= clear->size(); at += 8)
+      found += std::search(env.begin(), env.end(), clear->data() + at, clear->data() + at + 16) != env.end();
+  BOOST_TEST(found == 0u);
   auto opened = open_private_key(k, env);
   BOOST_REQUIRE(opened.ok());
   BOOST_TEST(rsa_public_components(*opened.value()).n == rsa_public_components(*key).n,
