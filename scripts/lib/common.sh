@@ -14,6 +14,43 @@ JWKS_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 jwks_log() { printf '==> %s\n' "$*" >&2; }
 
+# What a sanitizer report starts with (ASan, LeakSanitizer, UBSan), for grep -E.
+JWKS_SANITIZER_RE='==[0-9]+==(ERROR|WARNING): [A-Za-z]+Sanitizer|runtime error:|Sanitizer has encountered a fatal error'
+
+# True while process $1 runs: it is there and not a zombie (in a container
+# nobody may reap one). "t", tracing stop, counts as running: LeakSanitizer
+# stops the process's threads while it scans at exit.
+jwks_running() {
+  local st
+  st=$(sed -n 's/^State:[[:space:]]*\([A-Za-z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# Waits until none of the processes "$@" runs, at most $JWKS_WAIT_SECONDS
+# (default 15); prints those still running.
+jwks_wait_gone() {
+  local pids="$*" alive p i
+  for ((i = 0; i < ${JWKS_WAIT_SECONDS:-15} * 10; i++)); do
+    alive=
+    for p in $pids; do jwks_running "$p" && alive="$alive $p"; done
+    pids=$alive
+    [ -z "$pids" ] && return 0
+    sleep 0.1
+  done
+  echo "$pids"
+}
+
+# spawn-fcgi with the responders' standard error appended to a log (it would
+# point it at /dev/null). Args: log file, then spawn-fcgi's arguments up to
+# and including "--", then the responder binary.
+jwks_spawn_logged() {
+  local log=$1; shift
+  local args=()
+  while [ "$1" != "--" ]; do args+=("$1"); shift; done
+  shift
+  spawn-fcgi "${args[@]}" -- /bin/sh -c 'exec "$0" 2>>"$1"' "$1" "$log"
+}
+
 # Installs the missing packages among "$@": with apt-get when root, otherwise
 # prints the one command that would install them and fails.
 jwks_require_packages() {
@@ -239,14 +276,11 @@ jwks_prepare_front() {
     spawn-fcgi|apache-proxy-fcgi)
       local user=()
       [ "$(id -u)" -eq 0 ] && user=(-u www-data -g www-data -M 0660)
-      # spawn-fcgi points the responders' standard error at /dev/null: a
-      # wrapper keeps it in responders.log.
-      printf '#!/bin/sh\nexec %q 2>>%q\n' "$bin" "$state/responders.log" > "$state/jwks-fcgi-logged"
-      chmod 0755 "$state/jwks-fcgi-logged"
+      # The responders' standard error in responders.log (the responders' user's).
       jwks_www_file "$state/responders.log"
       # -F: that many responders share one unix socket; spawn-fcgi exits once they run.
-      spawn-fcgi -s "$state/jwks-fcgi.sock" -F "$procs" -P "$state/responders.pid" "${user[@]}" -- \
-        "$state/jwks-fcgi-logged" >&2
+      jwks_spawn_logged "$state/responders.log" -s "$state/jwks-fcgi.sock" -F "$procs" -P "$state/responders.pid" \
+        "${user[@]}" -- "$bin" >&2
       if [ "$front" = spawn-fcgi ]; then
         jwks_lighttpd_conf "$state" "$port" "" 0 "$errorlog" jwks-fcgi-socket.conf "$state/jwks-fcgi.sock"
         JWKS_FRONT_CMD=("$(jwks_lighttpd_bin)" -D -f "$state/lighttpd.conf")

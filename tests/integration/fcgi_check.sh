@@ -26,8 +26,8 @@ check "...Status: 404" grep -q '^Status: 404 ' "$dir/missing"
 check "...a JSON error" python3 -c 'import json, sys; sys.exit(0 if json.loads(sys.stdin.read())["error"] == "not_found" else 1)' \
   < <(body "$dir/missing")
 
-sanitizer='==[0-9]+==(ERROR|WARNING): [A-Za-z]+Sanitizer|runtime error:'
-check "no sanitizer report from the responder" bash -c "! grep -qE '$sanitizer' '$dir/set.err' '$dir/missing.err'"
+source "$1/scripts/lib/common.sh"
+check "no sanitizer report from the responder" bash -c "! grep -qE '$JWKS_SANITIZER_RE' '$dir/set.err' '$dir/missing.err'"
 [ "$failed" -eq 0 ] || cat "$dir"/*.err
 echo "fcgi-check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -9,8 +9,10 @@
 # as the responders' user, www-data when root), runs COMMAND with
 # JWKS_BASE_URL, JWKS_DB, JWKS_FCGI_BIN and JWKS_CTL (copies in the state
 # directory, which the responders' user may run), JWKS_STATE_DIR and
-# NOT_MY_KEY exported, then stops the front and any responders it left. Exits with
-# COMMAND's status.
+# NOT_MY_KEY exported, then stops the front and any responders it left.
+# Exits with COMMAND's status, or 1 when the responders' own health fails
+# (a sanitizer report in their logs, a responder that ended unkilled, one that
+# outlives the front: see below) or a secret is in a log.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/common.sh"
 
@@ -90,6 +92,7 @@ export JWKS_BASE_URL=http://127.0.0.1:$port JWKS_STATE_DIR=$state JWKS_FRONT=$fr
 set +e
 env -u NOT_MY_KEY_FILE NOT_MY_KEY="$master_key" "$@"
 rc=$?
+command_rc=$rc
 set -e
 [ $rc -eq 0 ] || dump_logs
 
@@ -105,14 +108,6 @@ responder_pids() {   # every process running the state directory's copy of the r
     exe=$(readlink "$p/exe" 2>/dev/null) || continue
     case $exe in "$bin"|"$state/www/htdocs/jwks.cgi") echo "${p#/proc/}" ;; esac
   done
-}
-# pid $1 runs: it is there and not a zombie (in a container nobody may reap
-# one). "t", tracing stop, counts as running: LeakSanitizer stops the
-# process's threads while it scans at exit.
-running() {
-  local st
-  st=$(sed -n 's/^State:[[:space:]]*\([A-Za-z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
-  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 killed() { local n=0; [ -f "$state/killed" ] && n=$(grep -c . "$state/killed" || true); echo "$n"; }
 fail_health() { echo "FAIL: $*" >&2; rc=1; }
@@ -130,21 +125,24 @@ case $front in
   spawn-fcgi|apache-proxy-fcgi)
     # Nothing restarts these: each must still run, unless the test killed it.
     while read -r p || [ -n "$p" ]; do
-      running "$p" || grep -qx "$p" "$state/killed" 2>/dev/null || fail_health "responder $p ended during the run"
+      jwks_running "$p" || grep -qx "$p" "$state/killed" 2>/dev/null || fail_health "responder $p ended during the run"
     done < "$state/responders.pid" ;;
+  cgi)
+    # A process per request, reaped by mod_cgi: "CGI pid N died with signal
+    # S" (SIGTERM is lighttpd's own, for a client that went away).
+    ended=$(grep -hE 'CGI pid [0-9]+ died with signal' "$state/error.log" "$state/front.out" 2>/dev/null |
+            grep -v 'with signal 15$' || true)
+    [ -z "$ended" ] || { fail_health "CGI runs of the responder died:"; sed 's/^/  /' <<<"$ended" >&2; } ;;
 esac
 pids=$(responder_pids)
 stop
 # Leave time for the responders to leave their loop on SIGTERM and for
-# LeakSanitizer to report at exit (bounded: 15 s).
-for _ in $(seq 1 150); do
-  alive=
-  for p in $pids; do running "$p" && alive="$alive $p"; done
-  pids=$alive
-  [ -z "$pids" ] && break
-  sleep 0.1
-done
-[ -z "$pids" ] || fail_health "responders$pids still run 15 s after the front stopped"
+# LeakSanitizer to report at exit (bounded: 15 s); stop what is left.
+left=$(jwks_wait_gone $pids)
+if [ -n "$left" ]; then
+  fail_health "responders$left still run 15 s after the front stopped"
+  kill -KILL $left 2>/dev/null || true
+fi
 if [ "$front" = apache ]; then
   # mod_fcgid logs every process it reaps, at shutdown too: a signal other
   # than a stop, a non-zero exit, or a death for a broken connection or a hang.
@@ -152,18 +150,18 @@ if [ "$front" = apache ]; then
     p=$(sed -n 's/.*mod_fcgid: process .*(\([0-9]*\)) exit(.*/\1/p' <<<"$line")
     grep -qx "$p" "$state/killed" 2>/dev/null && continue
     fail_health "mod_fcgid: $line"
-  done < <(grep -hE 'mod_fcgid: process .* exit\(' "$state/error.log" 2>/dev/null |
+  done < <(grep -hE 'mod_fcgid: process .* exit\(|still did not exit' "$state/error.log" 2>/dev/null |
            grep -vE 'exit\((normal exit|idle timeout|lifetime expired|shutting down)\), (get stop signal (15|1)|terminated by calling exit\(\), return code: 0)$' || true)
 fi
 # Sanitizer reports, from the run or at exit (LeakSanitizer).
-sanitizer='==[0-9]+==(ERROR|WARNING): [A-Za-z]+Sanitizer|runtime error:|Sanitizer has encountered a fatal error'
 for f in "$state"/*.log "$state"/front.out "$state"/www/*.log; do
   [ -f "$f" ] && [ "$(basename "$f")" != access.log ] || continue
-  if grep -qE -- "$sanitizer" "$f"; then
+  if grep -qE -- "$JWKS_SANITIZER_RE" "$f"; then
     fail_health "a sanitizer report in $f:"
-    grep -E -A12 -- "$sanitizer" "$f" | head -n 40 | sed 's/^/  /' >&2
+    grep -E -A12 -- "$JWKS_SANITIZER_RE" "$f" | head -n 40 | sed 's/^/  /' >&2
   fi
 done
+[ $rc -eq 0 ] || [ $command_rc -ne 0 ] || dump_logs
 # No secret in any log: neither NOT_MY_KEY nor a generated password (a UUIDv4;
 # nothing else the server logs has that shape), not even in the access log.
 uuid='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
