@@ -211,14 +211,16 @@ jwks_prepare_store() {
       # A store an earlier run made here as root: moved, with its WAL.
       jwks_log "moving the store $db to $home (www-data cannot write $dir)"
       local f
-      for f in "$db" "$db-wal" "$db-shm" "$db-hashing"; do [ -e "$f" ] && mv "$f" "$home/"; done
+      for f in "$db" "$db-wal" "$db-shm" "$db-hashing" "$db-rate" "$db-rate-wal" "$db-rate-shm"; do
+        [ -e "$f" ] && mv "$f" "$home/"
+      done
     else
       jwks_log "www-data cannot write $dir: the store lives in $home, linked from $db"
     fi
     ln -sfn "$real" "$db"
   fi
   local f owner
-  for f in "$real" "$real-wal" "$real-shm" "$real-hashing"; do
+  for f in "$real" "$real-wal" "$real-shm" "$real-hashing" "$real-rate" "$real-rate-wal" "$real-rate-shm"; do
     if [ -L "$f" ]; then
       echo "$f is a symbolic link: refusing to touch the store (a store's files are plain files)" >&2
       return 1

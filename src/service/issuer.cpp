@@ -74,14 +74,16 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
   auto issuer = issuer_for(request.loopback_origin);  // a configuration error costs nothing
   if (!issuer) return util::fail(issuer.error());
   return guarded("auth", [&]() -> util::Result<std::string, ServiceError> {
-    store::Database db = open_store();
+    // The limit first, in its own file: a refusal never opens the store.
     const auth::RateLimit& limit = settings_.rate_limit;
     store::RateDecision rate =
-        store::RateTable(db).acquire(request.client.rate_key, clock_.now_ms(), limit.window_ms, limit.requests);
+        store::acquire_rate(settings_.db_path, settings_.busy_timeout_ms, store::kAuthBucket, request.client.rate_key,
+                            clock_.now_ms(), limit.window_ms, limit.requests);
     if (!rate.allowed) {
       return util::fail(ServiceError{ErrorCode::kRateLimited, "too many token requests; retry later", "",
                                      auth::retry_after_seconds(rate.retry_after_ms)});
     }
+    store::Database db = open_store();
     auto principal = Authenticator(db, settings_.auth_mode, password_params_)
                          .authenticate(request.credentials, request.client.address);
     if (!principal) return util::fail(principal.error());
@@ -168,14 +170,15 @@ util::Result<std::string, ServiceError> Issuer::readiness(const std::optional<st
 util::Result<std::string, ServiceError> Issuer::register_user(const RegisterRequest& request) {
   return guarded("register", [&]() -> util::Result<std::string, ServiceError> {
     // Everything cheap comes before the Argon2 work, and refuses before it.
-    store::Database db = open_store();
     const auth::RateLimit& limit = settings_.register_rate_limit;
-    store::RateDecision rate = store::RateTable(db, store::kRegisterBucket)
-                                   .acquire(request.client.rate_key, clock_.now_ms(), limit.window_ms, limit.requests);
+    store::RateDecision rate =
+        store::acquire_rate(settings_.db_path, settings_.busy_timeout_ms, store::kRegisterBucket,
+                            request.client.rate_key, clock_.now_ms(), limit.window_ms, limit.requests);
     if (!rate.allowed) {
       return util::fail(ServiceError{ErrorCode::kRateLimited, "too many registrations; retry later", "",
                                      auth::retry_after_seconds(rate.retry_after_ms)});
     }
+    store::Database db = open_store();
     const auth::Registration& r = request.registration;
     store::UserRepository users(db);
     auto conflict = [](store::UserConflict c) {

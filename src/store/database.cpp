@@ -68,11 +68,20 @@ void Database::open() {
     // again: they are kept instead (see Closer and prepare_for_writing).
     int persist = 1;
     sqlite3_file_control(raw, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    if (options.scratch) {
+      // No WAL: its index would be rebuilt by reading the whole log whenever
+      // a request opens the file with no other connection open. A rollback
+      // journal kept in memory, no fsync: a write is a few page writes
+      // under the file lock.
+      exec("PRAGMA journal_mode = MEMORY");
+      exec("PRAGMA synchronous = OFF");
+      durable_ = false;
+    }
   }
 }
 
 void Database::prepare_for_writing() {
-  if (writer_ || !is_file_) return;
+  if (writer_ || !is_file_ || options_.scratch) return;
   writer_ = true;
   // The checkpoint a writer runs when it closes last truncates the WAL to
   // nothing: a long WAL would be read whole by the next process to open.
@@ -88,7 +97,7 @@ void Database::Closer::operator()(sqlite3* db) const noexcept {
 }
 
 void Database::set_durable(bool durable) {
-  if (durable == durable_) return;
+  if (durable == durable_ || options_.scratch) return;
   exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   durable_ = durable;
 }

@@ -1,9 +1,52 @@
 #include "jwks/store/rate_table.h"
 
+#include <unistd.h>
+
 #include "jwks/store/statement.h"
 #include "jwks/store/transaction.h"
 
 namespace jwks::store {
+
+namespace {
+
+bool is_memory(const std::string& path) { return path.empty() || path == ":memory:"; }
+
+}  // namespace
+
+std::string rate_store_path(const std::string& store_path) {
+  return is_memory(store_path) ? ":memory:" : store_path + "-rate";
+}
+
+void prepare_rate_store(Database& db) {
+  {
+    Statement mark(db, "PRAGMA user_version");
+    if (mark.step() && mark.column_int64(0) == 1) return;
+  }  // finalized before the transaction
+  Transaction tx(db, TransactionMode::kImmediate, Durability::kRelaxed);
+  db.exec("CREATE TABLE IF NOT EXISTS rate_events(bucket TEXT NOT NULL, addr TEXT NOT NULL, at_ms INTEGER NOT NULL);"
+          "CREATE INDEX IF NOT EXISTS rate_events_bucket_addr ON rate_events(bucket, addr, at_ms);"
+          "CREATE INDEX IF NOT EXISTS rate_events_bucket_at ON rate_events(bucket, at_ms);"
+          "PRAGMA user_version = 1");
+  tx.commit();
+}
+
+RateDecision acquire_rate(const std::string& store_path, int busy_timeout_ms, std::string_view bucket,
+                          std::string_view addr, std::int64_t now_ms, std::int64_t window_ms, std::int64_t limit) {
+  const std::string path = rate_store_path(store_path);
+  const DatabaseOptions options{busy_timeout_ms, true, true};
+  auto attempt = [&] {
+    Database db(path, options);
+    prepare_rate_store(db);
+    return RateTable(db, bucket).acquire(addr, now_ms, window_ms, limit);
+  };
+  try {
+    return attempt();
+  } catch (const SqliteError& e) {
+    if (e.code() != SQLITE_CORRUPT && e.code() != SQLITE_NOTADB) throw;
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
+  return attempt();
+}
 
 RateDecision RateTable::acquire(std::string_view addr, std::int64_t now_ms, std::int64_t window_ms,
                                 std::int64_t limit) {

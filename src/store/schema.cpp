@@ -166,6 +166,13 @@ CREATE INDEX IF NOT EXISTS rate_events_bucket_addr ON rate_events(bucket, addr, 
 CREATE INDEX IF NOT EXISTS rate_events_bucket_at ON rate_events(bucket, at_ms);
 )sql";
 
+// Version 8: the rate limits count in a file of their own beside the store
+// (rate_table.h: no fsync, no wait for the store's write lock on the token
+// path); the store's table, worth nothing after its window, goes.
+constexpr const char* kVersion8 = R"sql(
+DROP TABLE IF EXISTS rate_events;
+)sql";
+
 // A migration: SQL, then (for data) code, in the same transaction.
 struct Migration {
   const char* sql;
@@ -174,7 +181,7 @@ struct Migration {
 
 constexpr Migration kMigrations[] = {{kVersion1, nullptr}, {kVersion2, nullptr}, {kVersion3, nullptr},
                                      {kVersion4, nullptr}, {kVersion5, nullptr}, {kVersion6, name_users},
-                                     {kVersion7, nullptr}};
+                                     {kVersion7, nullptr}, {kVersion8, nullptr}};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
@@ -190,8 +197,8 @@ int schema_version(const Database& db) {
 
 // PRAGMA user_version mirrors jwks_schema_version once a database is at this
 // build's version, so the common case costs one header read, not a schema scan.
-constexpr const char* kMarkCurrent = "PRAGMA user_version = 7";
-static_assert(kSchemaVersion == 7, "kMarkCurrent names kSchemaVersion");
+constexpr const char* kMarkCurrent = "PRAGMA user_version = 8";
+static_assert(kSchemaVersion == 8, "kMarkCurrent names kSchemaVersion");
 
 void migrate(Database& db) {
   {

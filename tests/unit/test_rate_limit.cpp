@@ -2,7 +2,10 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include <deque>
+#include <fstream>
 #include <random>
 
 #include "jwks/auth/rate_limit.h"
@@ -20,8 +23,8 @@ namespace {
 constexpr std::int64_t kT0 = 1'800'000'000;
 
 store::Database open_migrated(const std::string& path) {
-  store::Database db(path);
-  store::migrate(db);
+  store::Database db(path, store::DatabaseOptions{5000, true, true});
+  store::prepare_rate_store(db);
   return db;
 }
 
@@ -143,4 +146,44 @@ BOOST_AUTO_TEST_CASE(each_limit_counts_in_its_own_bucket) {
   BOOST_TEST(still.retry_after_ms == 58'000);
   BOOST_TEST(rows(db) == 6);  // 5 registrations + the last /auth
   BOOST_TEST(reg.acquire("192.0.2.1", t + 60'000, 60'000, 5).allowed);  // the first left the window
+}
+
+// The rate limits' own file beside the store (issue 14): created owner-only,
+// one budget across connections, written without fsync, and rebuilt when
+// damaged; the store itself no longer has the table.
+BOOST_AUTO_TEST_CASE(the_rate_file_beside_the_store) {
+  test::TempDir dir;
+  const std::string store_path = dir.file("keys.db");
+  const std::string rate_path = store::rate_store_path(store_path);
+  BOOST_TEST(rate_path == store_path + "-rate");
+  BOOST_TEST(store::rate_store_path(":memory:") == ":memory:");
+  const std::int64_t t = kT0 * 1000;
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST(store::acquire_rate(store_path, 1000, store::kAuthBucket, "192.0.2.1", t + i, 1000, 3).allowed);
+  BOOST_TEST(!store::acquire_rate(store_path, 1000, store::kAuthBucket, "192.0.2.1", t + 3, 1000, 3).allowed);
+  struct stat st {};
+  BOOST_REQUIRE(::stat(rate_path.c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  {
+    store::Database db(rate_path, store::DatabaseOptions{1000, false, true});
+    store::Statement journal(db, "PRAGMA journal_mode");
+    BOOST_REQUIRE(journal.step());
+    BOOST_TEST(journal.column_text(0) == "memory");
+    store::Statement sync(db, "PRAGMA synchronous");
+    BOOST_REQUIRE(sync.step());
+    BOOST_TEST(sync.column_int64(0) == 0);  // OFF
+  }
+  // A damaged file: deleted and rebuilt, the budget starts over.
+  {
+    std::ofstream junk(rate_path, std::ios::binary | std::ios::trunc);
+    junk << std::string(8192, 'x');
+  }
+  BOOST_TEST(store::acquire_rate(store_path, 1000, store::kAuthBucket, "192.0.2.1", t + 4, 1000, 3).allowed);
+  BOOST_TEST(rows(store::Database(rate_path, store::DatabaseOptions{1000, false, true})) == 1);
+  // The store migrated to this build's schema has no rate table.
+  store::Database keys(store_path);
+  store::migrate(keys);
+  store::Statement table(keys, "SELECT count(*) FROM sqlite_schema WHERE name = 'rate_events'");
+  table.step();
+  BOOST_TEST(table.column_int64(0) == 0);
 }

@@ -27,6 +27,11 @@ class SqliteError : public std::runtime_error {
 struct DatabaseOptions {
   int busy_timeout_ms = 5000;
   bool create = true;  // create the file (mode 0600) if it does not exist
+  // Contents worth nothing after a crash (the rate table's own file): a
+  // rollback journal in memory and synchronous = OFF, so writing it never
+  // waits for the disk; a crash in the middle of a commit may leave the file
+  // damaged (its user rebuilds it).
+  bool scratch = false;
 };
 
 class Database {

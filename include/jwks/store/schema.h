@@ -7,7 +7,7 @@
 namespace jwks::store {
 
 // Version of the schema this build writes, recorded in jwks_schema_version.
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 // Brings `db` to kSchemaVersion: a no-op read when it is there already;
 // otherwise runs the missing migrations inside BEGIN IMMEDIATE after
