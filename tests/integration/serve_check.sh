@@ -93,6 +93,10 @@ password=$(curl -s -H 'Content-Type: application/json' -d "{\"username\":\"$name
 check "a registration gets a password" test -n "$password"
 token=$(curl -s -u "$name:$password" -d '' "$url/auth" | field token)
 check "the registered user gets a token that verifies against the served key set" verify_token "$token"
+if [ "$front" = lighttpd-static ]; then
+  check "lighttpd serves the key set from the file the responders keep current" \
+    cmp -s <(curl -s "$url/.well-known/jwks.json") "$state/www/htdocs/.well-known/jwks.json"
+fi
 expired=$(curl -s -d '' "$url/auth?expired=true" | field token)
 check "the expired token's key is not served" bash -c "! /usr/bin/python3 -c 'import jwt,sys; jwt.PyJWKClient(sys.argv[1]).get_signing_key_from_jwt(sys.argv[2])' '$url/.well-known/jwks.json' '$expired' 2>/dev/null"
 
