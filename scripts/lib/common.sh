@@ -177,6 +177,13 @@ jwks_master_key_file() {
   export NOT_MY_KEY_FILE=$file
 }
 
+# The files of the store at $1: the database, its WAL and shared memory, the
+# hashing slots' lock file, the rate limits' file and its own.
+jwks_store_files() {
+  local s
+  for s in "" -wal -shm -hashing -rate -rate-wal -rate-shm; do printf '%s\n' "$1$s"; done
+}
+
 # Prepares the store at $1 with jwksctl $2 ("jwksctl init" as the responders'
 # user, NOT_MY_KEY_FILE set) and exports JWKS_DB as the path the responders
 # open. Run as root, the responders (www-data) must be able to write the
@@ -207,20 +214,29 @@ jwks_prepare_store() {
     install -d -m 0755 /var/lib/jwks-fcgi-dev
     install -d -o www-data -g www-data -m 0750 "$home"
     real=$home/$(basename "$db")
+    local f
+    if [ -e "$real" ]; then
+      # No link here, but a store there: an earlier checkout at this path
+      # left it (with the master secret of its own .secrets/). A new
+      # checkout starts with a new store, as it would in a directory
+      # www-data can write; the old one is kept aside, not reused or overwritten.
+      local aside
+      aside=$home/orphaned-$(date +%Y%m%dT%H%M%S)
+      install -d -o www-data -g www-data -m 0750 "$aside"
+      while read -r f; do [ -e "$f" ] && mv "$f" "$aside/"; done < <(jwks_store_files "$real")
+      jwks_log "a store an earlier checkout at $dir left in $home was moved to $aside"
+    fi
     if [ -e "$db" ]; then
       # A store an earlier run made here as root: moved, with its WAL.
       jwks_log "moving the store $db to $home (www-data cannot write $dir)"
-      local f
-      for f in "$db" "$db-wal" "$db-shm" "$db-hashing" "$db-rate" "$db-rate-wal" "$db-rate-shm"; do
-        [ -e "$f" ] && mv "$f" "$home/"
-      done
+      while read -r f; do [ -e "$f" ] && mv "$f" "$home/"; done < <(jwks_store_files "$db")
     else
       jwks_log "www-data cannot write $dir: the store lives in $home, linked from $db"
     fi
     ln -sfn "$real" "$db"
   fi
   local f owner
-  for f in "$real" "$real-wal" "$real-shm" "$real-hashing" "$real-rate" "$real-rate-wal" "$real-rate-shm"; do
+  while read -r f; do
     if [ -L "$f" ]; then
       echo "$f is a symbolic link: refusing to touch the store (a store's files are plain files)" >&2
       return 1
@@ -233,7 +249,7 @@ jwks_prepare_store() {
       echo "Use another JWKS_DB, or give the store to www-data (README: Deploying)." >&2
       return 1
     fi
-  done
+  done < <(jwks_store_files "$real")
   # A copy www-data may run: the build tree may be out of its reach.
   local copy
   copy=$(mktemp "${TMPDIR:-/tmp}/jwksctl.XXXXXX")
