@@ -147,6 +147,21 @@ check "the user logs in again after the restart" verify_token "$token"
 check "and registers again" test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
   -d "{\"username\":\"$name-2\",\"email\":\"$name-2@example.com\"}" "$url/register")" = 201
 stop
+
+# The checkout cloned again at the same path (the link gone, a new master
+# secret): it starts with a new store, the old one set aside, not refused.
+if [ "$front" = lighttpd ]; then
+  home=$(dirname "$(readlink "$store")")
+  rm -f "$store"
+  key_env=(NOT_MY_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')")
+  : > "$work/serve.out"
+  check "a new checkout at the same path with a new secret starts" start
+  check "...and issues a token that verifies" verify_token "$(curl -s -d '' "$url/auth" | field token)"
+  check "...with a new store: the old user is not in it" test "$(sql "SELECT count(*) FROM users WHERE username = '$name'")" = 0
+  check "the old store was set aside" test -n "$(ls -d "$home"/orphaned-*/totally_not_my_privateKeys.db 2>/dev/null)"
+  stop
+  rm -rf "$home"/orphaned-*
+fi
 [ "$failed" -eq 0 ] || { echo "---- serve output"; tail -n 40 "$work/serve.out"; }
 echo "serve_check $front: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
