@@ -178,10 +178,10 @@ jwks_master_key_file() {
 }
 
 # The files of the store at $1: the database, its WAL and shared memory, the
-# hashing slots' lock file, the rate limits' file and its own.
+# hashing slots' lock file and the rate limits' file.
 jwks_store_files() {
   local s
-  for s in "" -wal -shm -hashing -rate -rate-wal -rate-shm; do printf '%s\n' "$1$s"; done
+  for s in "" -wal -shm -hashing -rate; do printf '%s\n' "$1$s"; done
 }
 
 # Prepares the store at $1 with jwksctl $2 ("jwksctl init" as the responders'

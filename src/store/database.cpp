@@ -14,8 +14,6 @@
 namespace jwks::store {
 namespace {
 
-bool is_memory(const std::string& path) { return path == ":memory:" || path.empty(); }
-
 // SQLite would create the file with the umask's mode (often 0644); the store
 // holds password hashes and encrypted keys, so create it owner-only first.
 void create_private_file(const std::string& path) {
@@ -29,8 +27,10 @@ void create_private_file(const std::string& path) {
 
 }  // namespace
 
+bool is_memory_path(const std::string& path) { return path == ":memory:" || path.empty(); }
+
 Database::Database(const std::string& path, DatabaseOptions options) : path_(path), options_(options) {
-  if (!is_memory(path) && options.create) create_private_file(path);
+  if (!is_memory_path(path) && options.create) create_private_file(path);
   open();
 }
 
@@ -61,7 +61,7 @@ void Database::open() {
   int on = 1;
   if (sqlite3_db_config(raw, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &on) != SQLITE_OK || on != 1)
     throw SqliteError(SQLITE_ERROR, "cannot enable foreign keys on " + path);
-  is_file_ = !is_memory(path);
+  is_file_ = !is_memory_path(path);
   if (is_file_) {
     // Every request opens and closes the store. By default the last connection
     // to close deletes the -wal and -shm files, which the next request creates

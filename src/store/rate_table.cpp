@@ -9,16 +9,6 @@ namespace jwks::store {
 
 namespace {
 
-bool is_memory(const std::string& path) { return path.empty() || path == ":memory:"; }
-
-}  // namespace
-
-std::string rate_store_path(const std::string& store_path) {
-  return is_memory(store_path) ? ":memory:" : store_path + "-rate";
-}
-
-namespace {
-
 constexpr std::int64_t kRateSchema = 2;
 
 std::int64_t rate_schema(Database& db) {
@@ -27,6 +17,10 @@ std::int64_t rate_schema(Database& db) {
 }
 
 }  // namespace
+
+std::string rate_store_path(const std::string& store_path) {
+  return is_memory_path(store_path) ? ":memory:" : store_path + "-rate";
+}
 
 void prepare_rate_store(Database& db) {
   if (rate_schema(db) == kRateSchema) return;
@@ -64,7 +58,7 @@ RateDecision acquire_rate(const std::string& store_path, int busy_timeout_ms, st
   } catch (const SqliteError& e) {
     if (e.code() != SQLITE_CORRUPT && e.code() != SQLITE_NOTADB) throw;
   }
-  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
+  ::unlink(path.c_str());  // its journal is in memory: the file is all there is
   return attempt();
 }
 
@@ -75,8 +69,8 @@ RateDecision RateTable::acquire(std::string_view addr, std::int64_t now_ms, std:
   Transaction tx(db_, TransactionMode::kImmediate, Durability::kRelaxed);
   // Rows that left the window go (the trigger lowers their addresses'
   // counts); what remains of this bucket is inside it, so an address's count
-  // is its requests in the window. Each row is deleted once: the work per
-  // request does not grow with the number of clients or with the limit.
+  // is its requests in the window. Each row is deleted once, so on average
+  // the work per request does not grow with the number of clients or the limit.
   Statement(db_, "DELETE FROM rate_events WHERE bucket = ? AND at_ms <= ?").bind(1, bucket_).bind(2, window_start).run();
   Statement count(db_, "SELECT n FROM rate_counts WHERE bucket = ? AND addr = ?");
   count.bind(1, bucket_).bind(2, addr);

@@ -34,6 +34,9 @@ struct DatabaseOptions {
   bool scratch = false;
 };
 
+// True for a path that names a private in-memory database (":memory:", "").
+bool is_memory_path(const std::string& path);
+
 class Database {
  public:
   // Opens `path` (":memory:" for a private in-memory database) with a busy

@@ -29,13 +29,14 @@ inline constexpr std::string_view kRegisterBucket = "register";
 // ":memory:" for an in-memory store.
 std::string rate_store_path(const std::string& store_path);
 
-// Creates the rate table in `db` if it is not there (user_version 1 marks
-// it). Throws SqliteError.
+// Creates the rate tables in `db` (rate_events, rate_counts and the trigger
+// that keeps the counts) if they are not there, or replaces an older layout;
+// PRAGMA user_version marks the layout. Throws SqliteError.
 void prepare_rate_store(Database& db);
 
 // Opens the rate file of the store at `store_path` (created 0600 if needed)
 // and decides one request, as RateTable::acquire. A damaged rate file
-// (SQLITE_CORRUPT, SQLITE_NOTADB) is deleted with its WAL and rebuilt, once:
+// (SQLITE_CORRUPT, SQLITE_NOTADB) is deleted and rebuilt, once:
 // its budgets start over. Throws SqliteError (busy, read-only, ...).
 RateDecision acquire_rate(const std::string& store_path, int busy_timeout_ms, std::string_view bucket,
                           std::string_view addr, std::int64_t now_ms, std::int64_t window_ms, std::int64_t limit);
