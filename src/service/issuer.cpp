@@ -52,7 +52,26 @@ SchedulePolicy key_policy(const Settings& s) {
 store::Database Issuer::open_store() {
   store::Database db(settings_.db_path, store::DatabaseOptions{settings_.busy_timeout_ms, true});
   store::migrate(db);
+  keep_wal_index();
   return db;
+}
+
+void Issuer::keep_wal_index() {
+  // The first connection to open a WAL database with no other connection open
+  // rebuilds its shared-memory index; the last to close tears it down. Every
+  // request opening and closing its own connection paid that (measured: a
+  // third of a key-set request). One idle connection per responder keeps the
+  // index alive. It never runs a statement after this one, holds no
+  // transaction and no lock, and caches nothing a request reads: requests
+  // still open the store and read it through their own connection.
+  if (index_keeper_ || store::is_memory_path(settings_.db_path)) return;
+  try {
+    store::Database keeper(settings_.db_path, store::DatabaseOptions{settings_.busy_timeout_ms, false});
+    keeper.exec("PRAGMA user_version");  // a read: maps the index
+    index_keeper_.emplace(std::move(keeper));
+  } catch (const store::SqliteError&) {
+    // Only a saving lost: the next request tries again.
+  }
 }
 
 util::Result<JwksDocument, ServiceError> Issuer::jwks() {

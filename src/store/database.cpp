@@ -49,6 +49,13 @@ void Database::open() {
   const DatabaseOptions& options = options_;
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
+  // While another connection of this process holds a lock on the file (the
+  // responder's idle connection always does), SQLite reuses a descriptor a
+  // closed connection opened read-write instead of opening the file again: a
+  // store made read-only since would still be written. Asking first keeps
+  // the answer the file's permissions give now.
+  if (!is_memory_path(path) && !options.scratch && ::access(path.c_str(), W_OK) != 0 && errno != ENOENT)
+    flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);  // adopt even on failure: the handle must be closed
   if (rc != SQLITE_OK) {

@@ -163,10 +163,15 @@ class Client(threading.Thread):
 
 
 def main():
-    # Warm-up: every kind of request once or more, so that what a responder
-    # opens for good (libraries, /dev/urandom) is open; then the idle baseline.
-    warmup = Client(9, time.monotonic() + WARMUP_SECONDS)
-    warmup.run()
+    # Warm-up: every kind of request once or more, from as many clients at
+    # once as the soak has, so that what every responder opens for good
+    # (libraries, /dev/urandom, its idle store connection) is open; then the
+    # idle baseline. One client alone would be served by one responder.
+    warmups = [Client(n, time.monotonic() + WARMUP_SECONDS) for n in range(9, 13)]
+    for w in warmups:
+        w.start()
+    for w in warmups:
+        w.join(timeout=WARMUP_SECONDS + 2 * CLIENT_TIMEOUT)
     idle_before = responders()
     start = time.monotonic()
     deadline = start + SECONDS
@@ -184,7 +189,7 @@ def main():
     idle_after = responders()  # no request in flight: what each responder keeps open
 
     min_requests = int(MIN_REQUESTS_PER_SECOND * SECONDS)
-    failures = warmup.failures("warm-up client", WARMUP_MIN_REQUESTS)
+    failures = [f for w in warmups for f in w.failures(f"warm-up client {w.n}", WARMUP_MIN_REQUESTS)]
     counts = {}
     for c in clients:
         for k, v in c.counts.items():
@@ -215,7 +220,7 @@ def main():
                 failures.append(f"responder {pid}: {max(fds)} descriptors open, idle {before} + {FDS_PER_REQUEST} per request")
     print(f"soak: {total} requests in {SECONDS:.0f} s ({total / SECONDS:.0f}/s), statuses {dict(sorted(counts.items()))}, "
           f"{sum(len(c.users) for c in clients)} users registered, {len(samples)} samples; "
-          f"warm-up {warmup.requests} requests; floor {min_requests} requests per client")
+          f"warm-up {sum(w.requests for w in warmups)} requests; floor {min_requests} requests per client")
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0

@@ -2,6 +2,7 @@
 // its schema and keys up to date, does its work and closes it again.
 #pragma once
 
+#include <optional>
 #include <span>
 
 #include "jwks/auth/password.h"
@@ -47,6 +48,8 @@ class Issuer final : public Api {
  private:
   // Opens and migrates the store; exceptions become ServiceErrors in callers.
   store::Database open_store();
+  // Keeps one idle connection to the store open (see issuer.cpp).
+  void keep_wal_index();
   // Rewrites JWKS_EXPORT_FILE if the key set changed (no-op when unset).
   void export_keys(std::span<const store::KeyRecord> keys);
 
@@ -55,6 +58,7 @@ class Issuer final : public Api {
   const Clock& clock_;
   KeyFactory& factory_;
   auth::Argon2Params password_params_;
+  std::optional<store::Database> index_keeper_;  // never used for a request
 };
 
 }  // namespace jwks::service
