@@ -34,7 +34,7 @@ class CheckingApi final : public service::Api {
   std::optional<service::TokenRequest> token_request;
   std::optional<service::RegisterRequest> register_request;
 
-  util::Result<service::JwksDocument, service::ServiceError> jwks() override {
+  util::Result<service::JwksDocument, service::ServiceError> jwks(const service::ClientHasEtag&) override {
     if (fail_with) return util::fail(*fail_with);
     return service::JwksDocument{R"({"keys":[]})", "\"etag\"", 1800};
   }

@@ -157,14 +157,16 @@ Response Router::root() const {
 }
 
 Response Router::jwks(const Request& request) const {
-  auto keys = api_.jwks();
+  const std::optional<std::string_view> inm = request.header("if-none-match");
+  auto keys = api_.jwks(inm ? service::ClientHasEtag([&](std::string_view etag) { return etag_matches(*inm, etag); })
+                            : service::ClientHasEtag());
   if (!keys) return to_response(keys.error(), peer_address(request));
   // A new key is published a full lead before it signs and max-age is at
   // most half that lead, so a cached set always holds the key that signs;
   // revalidation is a cheap 304. If the server cannot answer, a stale copy
   // beats none for a day.
   const std::string cache = "public, max-age=" + std::to_string(keys->max_age) + ", stale-if-error=86400";
-  if (auto inm = request.header("if-none-match"); inm && etag_matches(*inm, keys->etag)) {
+  if (keys->not_modified || (inm && etag_matches(*inm, keys->etag))) {
     Response r;
     r.status = 304;
     r.set_header("ETag", keys->etag);

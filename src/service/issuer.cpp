@@ -74,12 +74,19 @@ void Issuer::keep_wal_index() {
   }
 }
 
-util::Result<JwksDocument, ServiceError> Issuer::jwks() {
+util::Result<JwksDocument, ServiceError> Issuer::jwks(const ClientHasEtag& client_has) {
   return guarded("jwks", [&]() -> util::Result<JwksDocument, ServiceError> {
     store::Database db = open_store();
     KeyManager keys(db, clock_, factory_, key_policy(settings_));
     keys.ensure();
-    JwksDocument doc = build_jwks(keys.keys(), clock_.now(), jwks_max_age(settings_.publish_lead));
+    const std::int64_t now = clock_.now(), max_age = jwks_max_age(settings_.publish_lead);
+    // A revalidation that matches costs the key read and a digest, not the
+    // document (with a static export the file must still be checked).
+    if (settings_.export_file.empty() && client_has) {
+      std::string etag = jwks_etag(keys.keys(), now);
+      if (client_has(etag)) return JwksDocument{"", std::move(etag), max_age, 0, true};
+    }
+    JwksDocument doc = build_jwks(keys.keys(), now, max_age);
     if (!settings_.export_file.empty()) refresh_export(settings_.export_file, doc);
     return doc;
   });

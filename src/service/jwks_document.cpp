@@ -37,11 +37,23 @@ JwksDocument build_jwks(std::span<const store::KeyRecord> records, std::int64_t 
     // A key from before thumbprint kids also keeps its old kid, for the tokens it signed then.
     if (r.legacy_kid || r.thumbprint.empty()) keys.push_back(jose::publishable_jwk(members, std::to_string(r.kid), r.alg));
   }
-  JwksDocument doc{nlohmann::json{{"keys", std::move(keys)}}.dump(), "", max_age, unreadable};
-  auto digest = crypto::sha256(
-      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(doc.json.data()), doc.json.size()));
-  doc.etag = "\"" + jose::base64url_encode(std::span<const std::uint8_t>(digest.data(), 16)) + "\"";
-  return doc;
+  return JwksDocument{nlohmann::json{{"keys", std::move(keys)}}.dump(), jwks_etag(records, now), max_age, unreadable};
+}
+
+std::string jwks_etag(std::span<const store::KeyRecord> records, std::int64_t now) {
+  // Bump when build_jwks writes the same keys differently.
+  std::string input = "jwks-document-1";
+  for (const store::KeyRecord& r : records) {
+    if (r.exp() <= now) continue;
+    // Length-prefixed fields: no two different key sets give the same input.
+    for (const std::string& field : {std::to_string(r.kid), r.thumbprint, r.alg, r.public_jwk,
+                                     std::string(r.legacy_kid ? "1" : "0")}) {
+      input += std::to_string(field.size()) + ":" + field;
+    }
+  }
+  auto digest =
+      crypto::sha256(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(input.data()), input.size()));
+  return "\"" + jose::base64url_encode(std::span<const std::uint8_t>(digest.data(), 16)) + "\"";
 }
 
 bool refresh_export(const std::string& path, const JwksDocument& doc) {

@@ -29,6 +29,7 @@
 #include "jwks/store/schema.h"
 #include "jwks/store/statement.h"
 #include "jwks/store/transaction.h"
+#include "jwks/util/file.h"
 #include "temp_dir.h"
 
 using namespace jwks;
@@ -700,7 +701,7 @@ BOOST_AUTO_TEST_CASE(keys_from_before_thumbprint_kids_keep_their_old_kid) {
   service::Settings settings;
   settings.db_path = path;
   service::Issuer issuer(settings, master, clock, factory);
-  auto set = issuer.jwks();
+  auto set = issuer.jwks({});
   BOOST_REQUIRE(set.ok());
   std::vector<std::string> kids;
   const nlohmann::json doc = nlohmann::json::parse(set->json);
@@ -861,7 +862,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails) {
     store::Database db = open_migrated(settings.db_path);
     KeyManager(db, clock, factory, service::key_policy(settings)).rotate_now();  // a second published key
   }
-  auto before = issuer.jwks();
+  auto before = issuer.jwks({});
   BOOST_REQUIRE(before.ok());
   BOOST_TEST(nlohmann::json::parse(before->json)["keys"].size() == 2u);
   BOOST_TEST(before->unreadable == 0);
@@ -871,7 +872,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails) {
       store::Database db = open_migrated(settings.db_path);
       store::Statement(db, "UPDATE key_public SET jwk = ? WHERE kid = (SELECT max(kid) FROM keys)").bind(1, damage).run();
     }
-    auto after = issuer.jwks();
+    auto after = issuer.jwks({});
     BOOST_REQUIRE_MESSAGE(after.ok(), damage);
     const nlohmann::json doc = nlohmann::json::parse(after->json);
     BOOST_TEST(doc["keys"].size() == 1u, damage);
@@ -886,4 +887,55 @@ BOOST_AUTO_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails) {
     BOOST_TEST(kid_of(token.value()) == doc["keys"][0]["kid"].get<std::string>());
     clock.advance(1);
   }
+}
+
+// A revalidation (If-None-Match) with the current ETag gets "not modified"
+// without a document; any other tag, or none, gets the document, whose ETag
+// is the same one. A new key changes the tag. With a static export the
+// document is built anyway, to keep the file current.
+BOOST_AUTO_TEST_CASE(a_matching_revalidation_builds_no_document) {
+  test::TempDir dir;
+  crypto::MasterKey master = test_master();
+  service::SigningKeyFactory factory(master);
+  ManualClock clock(kT0);
+  service::Settings settings;
+  settings.db_path = dir.file("etag.db");
+  service::Issuer issuer(settings, master, clock, factory);
+  auto full = issuer.jwks({});
+  BOOST_REQUIRE(full.ok());
+  BOOST_TEST(!full->not_modified);
+  BOOST_TEST(nlohmann::json::parse(full->json)["keys"].size() == 1u);
+  std::vector<std::string> asked;
+  const service::ClientHasEtag has_current = [&](std::string_view etag) {
+    asked.emplace_back(etag);
+    return etag == full->etag;
+  };
+  auto same = issuer.jwks(has_current);
+  BOOST_REQUIRE(same.ok());
+  BOOST_TEST(same->not_modified);
+  BOOST_TEST(same->json.empty());
+  BOOST_TEST(same->etag == full->etag);
+  BOOST_TEST(asked == std::vector<std::string>{full->etag});
+  auto other = issuer.jwks([](std::string_view) { return false; });
+  BOOST_REQUIRE(other.ok());
+  BOOST_TEST(!other->not_modified);
+  BOOST_TEST(other->json == full->json);
+  BOOST_TEST(other->etag == full->etag);
+
+  {
+    store::Database db = open_migrated(settings.db_path);
+    KeyManager(db, clock, factory, service::key_policy(settings)).rotate_now();
+  }
+  auto rotated = issuer.jwks(has_current);
+  BOOST_REQUIRE(rotated.ok());
+  BOOST_TEST(!rotated->not_modified);
+  BOOST_TEST(rotated->etag != full->etag);
+  BOOST_TEST(nlohmann::json::parse(rotated->json)["keys"].size() == 2u);
+
+  settings.export_file = dir.file("jwks.json");
+  service::Issuer exporting(settings, master, clock, factory);
+  auto exported = exporting.jwks([](std::string_view) { return true; });
+  BOOST_REQUIRE(exported.ok());
+  BOOST_TEST(!exported->not_modified);  // the router compares; the file was written
+  BOOST_TEST(util::read_file(settings.export_file, 1 << 20).value_or("") == exported->json + "\n");
 }

@@ -23,10 +23,14 @@ class FakeApi final : public service::Api {
   bool allow_expired = true;
   std::optional<service::TokenRequest> last_token_request;
   int jwks_calls = 0;
+  bool asked_etag = false;  // the router handed a matcher (a request with If-None-Match)
+  bool answer_not_modified = true;  // as the Issuer does: no document when the matcher says so
 
-  util::Result<service::JwksDocument, service::ServiceError> jwks() override {
+  util::Result<service::JwksDocument, service::ServiceError> jwks(const service::ClientHasEtag& client_has) override {
     ++jwks_calls;
     if (fail_with) return util::fail(*fail_with);
+    asked_etag = static_cast<bool>(client_has);
+    if (client_has && answer_not_modified && client_has("\"abc\"")) return service::JwksDocument{"", "\"abc\"", 1800, 0, true};
     return service::JwksDocument{R"({"keys":[{"kid":"1"}]})", "\"abc\"", 1800};
   }
   util::Result<std::string, service::ServiceError> issue_token(const service::TokenRequest& r) override {
@@ -460,13 +464,19 @@ BOOST_AUTO_TEST_CASE(jwks_etag_and_304) {
   FakeApi api;
   http::Router router(api);
   Response first = router.handle(request("GET", "/.well-known/jwks.json"));
+  BOOST_TEST(!api.asked_etag);  // nothing to compare: the document is built
   BOOST_TEST(first.header("ETag").value_or("") == "\"abc\"");
   // max-age comes from the key schedule (half the pre-publication lead).
   BOOST_TEST(first.header("Cache-Control").value_or("") == "public, max-age=1800, stale-if-error=86400");
+  // The service answers "not modified" itself (no document built), or, if it
+  // built one anyway (a static export to keep current), the router compares.
+  for (bool service_compares : {true, false}) {
+  api.answer_not_modified = service_compares;
   for (const char* inm : {"\"abc\"", "W/\"abc\"", "\"x\", \"abc\"", "*"}) {
     Request r = request("GET", "/.well-known/jwks.json");
     r.headers["if-none-match"] = inm;
     Response not_modified = router.handle(r);
+    BOOST_TEST(api.asked_etag);
     BOOST_TEST(not_modified.status == 304, inm);
     BOOST_TEST(not_modified.body.empty());
     BOOST_TEST(not_modified.header("ETag").value_or("") == "\"abc\"");
@@ -475,7 +485,10 @@ BOOST_AUTO_TEST_CASE(jwks_etag_and_304) {
   for (const char* inm : {"\"abd\"", "abc", "", "\"ab\""}) {
     Request r = request("GET", "/.well-known/jwks.json");
     r.headers["if-none-match"] = inm;
-    BOOST_TEST(router.handle(r).status == 200, inm);
+    Response full = router.handle(r);
+    BOOST_TEST(full.status == 200, inm);
+    BOOST_TEST(full.body == R"({"keys":[{"kid":"1"}]})", inm);
+  }
   }
 }
 

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "jwks/auth/credentials.h"
 #include "jwks/auth/registration.h"
@@ -29,11 +31,16 @@ struct TokenRequest {
 };
 
 struct JwksDocument {
-  std::string json;  // {"keys":[...]}
+  std::string json;  // {"keys":[...]}; empty when not_modified
   std::string etag;  // strong entity tag of `json`: "\"<base64url of 128 bits of SHA-256>\""
   std::int64_t max_age = 0;  // seconds a cache may keep it (Cache-Control max-age)
   int unreadable = 0;        // unexpired keys left out: their stored public JWK is damaged
+  bool not_modified = false;  // the client's copy has this etag: json was not built
 };
+
+// Whether the client already holds the key set with this entity tag (its
+// If-None-Match); the HTTP layer knows how to read that header.
+using ClientHasEtag = std::function<bool(std::string_view etag)>;
 
 struct RegisterRequest {
   auth::Registration registration;
@@ -43,8 +50,9 @@ struct RegisterRequest {
 class Api {
  public:
   virtual ~Api() = default;
-  // The JWK Set of every unexpired key, as JSON text.
-  virtual util::Result<JwksDocument, ServiceError> jwks() = 0;
+  // The JWK Set of every unexpired key, as JSON text; only its etag (and
+  // not_modified) when `client_has` says the client holds that version.
+  virtual util::Result<JwksDocument, ServiceError> jwks(const ClientHasEtag& client_has) = 0;
   // A signed JWT for the request.
   virtual util::Result<std::string, ServiceError> issue_token(const TokenRequest& request) = 0;
   // Registers a user with a generated password; returns that password, the

@@ -31,7 +31,7 @@ class Issuer final : public Api {
         factory_(factory),
         password_params_(password_params) {}
 
-  util::Result<JwksDocument, ServiceError> jwks() override;
+  util::Result<JwksDocument, ServiceError> jwks(const ClientHasEtag& client_has) override;
   // Order: expired-mode check, rate limit (before any password work; a
   // refused request is not counted), authentication, signing, then the
   // login record (last_login, rehash, auth_logs) for a registered user.

@@ -23,6 +23,13 @@ JwksDocument build_jwks(store::Database& db, std::int64_t now, std::int64_t max_
 // The same from keys already read (any state; the expired ones are left out).
 JwksDocument build_jwks(std::span<const store::KeyRecord> keys, std::int64_t now, std::int64_t max_age);
 
+// The ETag build_jwks gives the set of `keys` at `now`, without building it:
+// a digest of what the document is made from (each published key's kid,
+// thumbprint, alg, stored public JWK and legacy flag, and the document's
+// format version), so that a revalidation need not build the JSON. Equal
+// inputs make byte-equal documents, so the tag is a strong one.
+std::string jwks_etag(std::span<const store::KeyRecord> keys, std::int64_t now);
+
 // Keeps the static copy of the key set at `path` (JWKS_EXPORT_FILE, served
 // by the front as a file) equal to `doc`: rewrites it, atomically, only when
 // it differs. Returns true when it wrote. A failure is logged, never thrown:
