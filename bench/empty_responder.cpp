@@ -4,8 +4,9 @@
 #include <fcgiapp.h>
 #include <signal.h>
 
-#include <cstring>
 #include <string>
+
+#include "fcgi_answer.h"
 
 int main() {
   signal(SIGPIPE, SIG_IGN);
@@ -13,9 +14,7 @@ int main() {
   FCGX_Request req;
   if (FCGX_InitRequest(&req, 0, 0) != 0) return 1;
   static const char kBody[] = R"({"keys":[]})";
-  // fcgi2's FCGX_FPrintF knows no %zu: the whole answer is built here.
-  const std::string answer = "Status: 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                             std::to_string(std::strlen(kBody)) + "\r\n\r\n" + kBody;
+  const std::string answer = bench::fcgi_answer(200, kBody);
   while (FCGX_Accept_r(&req) >= 0) {
     FCGX_PutStr(answer.data(), static_cast<int>(answer.size()), req.out);
     FCGX_Finish_r(&req);

@@ -10,6 +10,8 @@
 #include <ctime>
 #include <string>
 
+#include "fcgi_answer.h"
+
 int main() {
   signal(SIGPIPE, SIG_IGN);
   const char* path = std::getenv("JWKS_DB");
@@ -39,10 +41,7 @@ int main() {
     }
     sqlite3_close(db);
     body += "]";
-    // fcgi2's FCGX_FPrintF knows no %zu: the whole answer is built here.
-    const std::string answer = "Status: " + std::to_string(status) +
-                               "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                               "\r\n\r\n" + body;
+    const std::string answer = bench::fcgi_answer(status, body);
     FCGX_PutStr(answer.data(), static_cast<int>(answer.size()), req.out);
     FCGX_Finish_r(&req);
   }

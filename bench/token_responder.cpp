@@ -13,6 +13,8 @@
 #include <ctime>
 #include <string>
 
+#include "fcgi_answer.h"
+
 #include "jwks/crypto/jws_alg.h"
 #include "jwks/crypto/master_key.h"
 #include "jwks/crypto/sealed_key.h"
@@ -108,9 +110,7 @@ int main() {
         status = 200;
       }
     }
-    const std::string answer = "Status: " + std::to_string(status) +
-                               "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                               "\r\n\r\n" + body;
+    const std::string answer = bench::fcgi_answer(status, body);
     FCGX_PutStr(answer.data(), static_cast<int>(answer.size()), req.out);
     FCGX_Finish_r(&req);
   }
