@@ -119,6 +119,21 @@ struct RealStore {
   }
 };
 
+// An Issuer on a store file of its own, as a responder has.
+struct IssuerOnFile {
+  test::TempDir dir;
+  crypto::MasterKey master = test_master();
+  service::SigningKeyFactory factory{master};
+  ManualClock clock{kT0};
+  service::Settings settings = on_file(dir.file("store.db"));
+  service::Issuer issuer{settings, master, clock, factory};
+  static service::Settings on_file(std::string path) {
+    service::Settings s;
+    s.db_path = std::move(path);
+    return s;
+  }
+};
+
 nlohmann::json claims_of(const std::string& token) {
   auto parts = jose::parse_compact(token);
   BOOST_REQUIRE(parts.has_value());
@@ -849,14 +864,7 @@ BOOST_AUTO_TEST_CASE(rekey_rewrites_pkcs8_envelopes_as_components) {
 
 // One damaged public JWK row must not take the whole key set down: that key
 // is left out (and counted), the others are served, and readiness fails.
-BOOST_AUTO_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails) {
-  test::TempDir dir;
-  crypto::MasterKey master = test_master();
-  service::SigningKeyFactory factory(master);
-  ManualClock clock(kT0);
-  service::Settings settings;
-  settings.db_path = dir.file("damaged.db");
-  service::Issuer issuer(settings, master, clock, factory);
+BOOST_FIXTURE_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails, IssuerOnFile) {
   BOOST_REQUIRE(issuer.readiness("http://127.0.0.1").ok());
   {
     store::Database db = open_migrated(settings.db_path);
@@ -893,14 +901,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails) {
 // without a document; any other tag, or none, gets the document, whose ETag
 // is the same one. A new key changes the tag. With a static export the
 // document is built anyway, to keep the file current.
-BOOST_AUTO_TEST_CASE(a_matching_revalidation_builds_no_document) {
-  test::TempDir dir;
-  crypto::MasterKey master = test_master();
-  service::SigningKeyFactory factory(master);
-  ManualClock clock(kT0);
-  service::Settings settings;
-  settings.db_path = dir.file("etag.db");
-  service::Issuer issuer(settings, master, clock, factory);
+BOOST_FIXTURE_TEST_CASE(a_matching_revalidation_builds_no_document, IssuerOnFile) {
   auto full = issuer.jwks({});
   BOOST_REQUIRE(full.ok());
   BOOST_TEST(!full->not_modified);
