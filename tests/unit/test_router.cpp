@@ -370,6 +370,12 @@ BOOST_AUTO_TEST_CASE(client_addresses_are_canonical) {
     BOOST_TEST(http::client_address(r, trusting({}, 48))->rate_key == "2001:db8:1::/48");
     BOOST_TEST(http::client_address(r, trusting({}, 128))->rate_key == "2001:db8:1:2::abcd");
   }
+  // The unspecified IPv6 address is an address (a fuzzer's find: "::" has no
+  // digit); its spellings are one client.
+  for (const char* hop : {"::", "[::]", "0::0", "::0"}) {
+    BOOST_TEST(client("127.0.0.1", std::string(hop)).address == "::", hop);
+    BOOST_TEST(client("127.0.0.1", std::string(hop)).rate_key == "::/64", hop);
+  }
   // REMOTE_ADDR is canonical too: an IPv4-mapped peer is its IPv4 address.
   BOOST_TEST(client("::ffff:5.6.7.8", std::nullopt).address == "5.6.7.8");
   BOOST_TEST(client("::ffff:5.6.7.8", std::nullopt).rate_key == client("5.6.7.8", std::nullopt).rate_key);
