@@ -50,6 +50,10 @@ SchedulePolicy key_policy(const Settings& s) {
 }
 
 store::Database Issuer::open_store() {
+  // A store deleted or replaced since the idle connection opened it: that
+  // connection would hold the old file's WAL index, which a new file at the
+  // path would then be read through. It goes first.
+  if (index_keeper_ && util::file_identity(settings_.db_path) != index_keeper_->store) index_keeper_.reset();
   store::Database db(settings_.db_path, store::DatabaseOptions{settings_.busy_timeout_ms, true});
   store::migrate(db);
   keep_wal_index();
@@ -66,11 +70,18 @@ void Issuer::keep_wal_index() {
   // keeps, which stops no reader and no writer; it caches nothing a request
   // reads: requests still open the store and read it through their own
   // connection.
+  // It is also the connection that, closing last when the responders stop,
+  // checkpoints the WAL into the database file and empties it.
   if (index_keeper_ || store::is_memory_path(settings_.db_path)) return;
   try {
+    const std::optional<util::FileIdentity> file = util::file_identity(settings_.db_path);
+    if (!file) return;
     store::Database keeper(settings_.db_path, store::DatabaseOptions{settings_.busy_timeout_ms, false});
     keeper.exec("PRAGMA user_version");  // a read: maps the index
-    index_keeper_.emplace(std::move(keeper));
+    keeper.checkpoint_when_closed();
+    // Opened after the stat: if the file was swapped in between, the next
+    // request sees a different identity and drops this connection.
+    index_keeper_.emplace(IdleConnection{std::move(keeper), *file});
   } catch (const store::SqliteError&) {
     // Only a saving lost: the next request tries again.
   }

@@ -99,8 +99,15 @@ void Database::Closer::operator()(sqlite3* db) const noexcept {
   // A connection that changed nothing has nothing to checkpoint. Without
   // this it would still take the exclusive lock to try, at every close,
   // stalling the other processes' requests (most requests only read).
-  if (sqlite3_total_changes(db) == 0) sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  if (!always_checkpoint && sqlite3_total_changes(db) == 0)
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   sqlite3_close_v2(db);
+}
+
+void Database::checkpoint_when_closed() {
+  if (!is_file_ || options_.scratch) return;
+  exec("PRAGMA journal_size_limit = 0");  // the persistent WAL is truncated, not left full
+  db_.get_deleter().always_checkpoint = true;
 }
 
 void Database::set_durable(bool durable) {

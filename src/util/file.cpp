@@ -77,4 +77,10 @@ std::optional<std::string> read_secret_file(const std::string& path, std::size_t
   return out;
 }
 
+std::optional<FileIdentity> file_identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileIdentity{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+}
+
 }  // namespace jwks::util

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <functional>
 #include <latch>
 #include <map>
@@ -939,4 +940,65 @@ BOOST_FIXTURE_TEST_CASE(a_matching_revalidation_builds_no_document, IssuerOnFile
   BOOST_REQUIRE(exported.ok());
   BOOST_TEST(!exported->not_modified);  // the router compares; the file was written
   BOOST_TEST(util::read_file(settings.export_file, 1 << 20).value_or("") == exported->json + "\n");
+}
+
+std::uintmax_t size_of(const std::string& path) {
+  std::error_code ec;
+  const std::uintmax_t n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : n;
+}
+
+// The responder's idle connection (it keeps the WAL index between requests)
+// must not leave the database file behind its WAL: once the last process
+// closes the store, the file alone holds every row, as it did without it.
+BOOST_AUTO_TEST_CASE(the_idle_connection_leaves_the_file_whole_when_it_closes) {
+  test::TempDir dir;
+  crypto::MasterKey master = test_master();
+  service::SigningKeyFactory factory(master);
+  ManualClock clock(kT0);
+  const service::Settings settings = IssuerOnFile::on_file(dir.file("whole.db"));
+  std::size_t published = 0;
+  {
+    service::Issuer issuer(settings, master, clock, factory);
+    auto set = issuer.jwks({});  // creates the keys while the idle connection is open
+    BOOST_REQUIRE(set.ok());
+    published = nlohmann::json::parse(set->json)["keys"].size();
+    BOOST_TEST(size_of(settings.db_path + "-wal") > 0u);  // the rows are in the WAL so far
+  }
+  BOOST_TEST(size_of(settings.db_path + "-wal") == 0u);
+  // A copy of the database file alone, without its -wal, has the keys.
+  const std::string copy = dir.file("copy.db");
+  std::filesystem::copy_file(settings.db_path, copy);
+  store::Database db(copy, store::DatabaseOptions{5000, false});
+  store::Statement count(db, "SELECT count(*) FROM keys");
+  BOOST_REQUIRE(count.step());
+  BOOST_TEST(count.column_int64(0) >= static_cast<std::int64_t>(published));
+  BOOST_TEST(published >= 1u);
+}
+
+// A store deleted while the responder runs (rm store.db*) and made again by
+// another process is served at the next request: the idle connection, which
+// still holds the old, deleted files, is dropped (their space freed).
+BOOST_FIXTURE_TEST_CASE(a_store_deleted_while_running_is_made_again, IssuerOnFile) {
+  auto before = issuer.jwks({});
+  BOOST_REQUIRE(before.ok());
+  for (const char* suffix : {"", "-wal", "-shm"}) BOOST_REQUIRE(std::filesystem::remove(settings.db_path + suffix));
+  // Another process (jwksctl init, another responder) makes the new store.
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {  // a process of its own: SQLite connections do not survive fork()
+    ::execlp("sqlite3", "sqlite3", settings.db_path.c_str(), "PRAGMA journal_mode = WAL; CREATE TABLE made_again(x);",
+             static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto after = issuer.jwks({});
+  BOOST_REQUIRE_MESSAGE(after.ok(), (after.ok() ? "" : after.error().log_detail));
+  BOOST_TEST(after->etag != before->etag);  // new keys in a new store
+  store::Database db(settings.db_path, store::DatabaseOptions{5000, false});
+  store::Statement check(db, "PRAGMA integrity_check");
+  BOOST_REQUIRE(check.step());
+  BOOST_TEST(check.column_text(0) == "ok");
 }

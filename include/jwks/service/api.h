@@ -32,7 +32,7 @@ struct TokenRequest {
 
 struct JwksDocument {
   std::string json;  // {"keys":[...]}; empty when not_modified
-  std::string etag;  // strong entity tag of `json`: "\"<base64url of 128 bits of SHA-256>\""
+  std::string etag;  // strong entity tag: "\"<base64url of 128 bits of SHA-256>\"" of what `json` is made from (jwks_etag)
   std::int64_t max_age = 0;  // seconds a cache may keep it (Cache-Control max-age)
   int unreadable = 0;        // unexpired keys left out: their stored public JWK is damaged
   bool not_modified = false;  // the client's copy has this etag: json was not built

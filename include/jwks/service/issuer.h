@@ -14,6 +14,7 @@
 #include "jwks/service/settings.h"
 #include "jwks/store/key_repository.h"
 #include "jwks/store/database.h"
+#include "jwks/util/file.h"
 
 namespace jwks::service {
 
@@ -58,7 +59,11 @@ class Issuer final : public Api {
   const Clock& clock_;
   KeyFactory& factory_;
   auth::Argon2Params password_params_;
-  std::optional<store::Database> index_keeper_;  // never used for a request
+  struct IdleConnection {
+    store::Database db;        // never used for a request
+    util::FileIdentity store;  // the file it has open
+  };
+  std::optional<IdleConnection> index_keeper_;
 };
 
 }  // namespace jwks::service

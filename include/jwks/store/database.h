@@ -57,6 +57,13 @@ class Database {
   // only a writer needs, once per connection.
   void prepare_for_writing();
 
+  // This connection checkpoints the WAL into the database file and empties it
+  // when it closes last, even if it changed nothing (by default a connection
+  // that changed nothing skips that: see Closer). For a connection that stays
+  // open while others come and go (the responder's idle one), so the file is
+  // whole again once every process has closed it.
+  void checkpoint_when_closed();
+
   // Works around an SQLite 3.40 quirk: once a read-only connection of this
   // process has read the WAL database (its file was not writable, say), the
   // next connection the process opens writable reports SQLITE_READONLY for
@@ -78,6 +85,8 @@ class Database {
 
  private:
   struct Closer {
+    Closer() noexcept : always_checkpoint(false) {}  // no member initializer: the enclosing class is incomplete here
+    bool always_checkpoint;
     void operator()(sqlite3* db) const noexcept;
   };
   struct BusyWait {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -21,5 +22,12 @@ std::optional<std::string> read_file(const std::string& path, std::size_t max_by
 // one buffer allocated up front, so no copy is left behind in freed memory.
 // The caller wipes the result (crypto::cleanse) when done with it.
 std::optional<std::string> read_secret_file(const std::string& path, std::size_t max_bytes);
+
+// Which file `path` names now (stat(2): device and inode), or nullopt if none.
+struct FileIdentity {
+  std::uint64_t device = 0, inode = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+std::optional<FileIdentity> file_identity(const std::string& path);
 
 }  // namespace jwks::util
