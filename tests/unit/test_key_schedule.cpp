@@ -332,3 +332,35 @@ BOOST_AUTO_TEST_CASE(a_simulated_week) {
   // The retention purged the oldest keys.
   BOOST_TEST(store::KeyRepository(db).all().size() < ever_published.size());
 }
+
+// The key set's exact bytes and ETag for fixed rows (RFC 7515 A.3's P-256
+// key): the ETag is a digest of the rows, not of the bytes, so a change to
+// how the document is written must bump jwks_etag's format version; this
+// pin fails until the expected values are updated with it.
+BOOST_AUTO_TEST_CASE(the_key_set_document_and_its_etag_are_pinned) {
+  store::KeyRecord r;
+  r.kid = 7;
+  r.alg = "ES256";
+  r.thumbprint = "kid-7";
+  r.public_jwk = R"({"crv":"P-256","kty":"EC","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",)"
+                 R"("y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})";
+  r.schedule.exp = 2000;
+  store::KeyRecord legacy = r;
+  legacy.kid = 3;
+  legacy.thumbprint = "kid-3";
+  legacy.legacy_kid = true;
+  store::KeyRecord gone = r;
+  gone.kid = 1;
+  gone.schedule.exp = 1000;  // expired at `now`: in neither the document nor the tag
+  const std::vector<store::KeyRecord> rows{gone, legacy, r};
+  const service::JwksDocument doc = service::build_jwks(rows, 1000, 600);
+  auto jwk = [](const char* kid) {
+    return std::string(R"({"alg":"ES256","crv":"P-256","kid":")") + kid +
+           R"(","kty":"EC","use":"sig","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",)"
+           R"("y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})";
+  };
+  BOOST_TEST(doc.json == R"({"keys":[)" + jwk("kid-3") + "," + jwk("3") + "," + jwk("kid-7") + "]}");
+  BOOST_TEST(doc.etag == service::jwks_etag(rows, 1000));
+  BOOST_TEST(doc.etag == "\"bIcjxiD27VPirsUdrp4isw\"");
+  BOOST_TEST(service::jwks_etag(rows, 1000) != service::jwks_etag(std::vector<store::KeyRecord>{r}, 1000));
+}
