@@ -65,8 +65,8 @@ void Issuer::keep_wal_index() {
   // rebuilds its shared-memory index; the last to close tears it down. Every
   // request opening and closing its own connection paid that (measured: about
   // a fifth of a key-set request). One idle connection per responder keeps
-  // the index alive. It never runs a statement after this one and holds no
-  // transaction, only the shared lock every connection to a WAL database
+  // the index alive. Once set up (a read, a pragma) it runs no statement and
+  // holds no transaction, only the shared lock every connection to a WAL database
   // keeps, which stops no reader and no writer; it caches nothing a request
   // reads: requests still open the store and read it through their own
   // connection.
