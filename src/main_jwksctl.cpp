@@ -26,9 +26,8 @@
 #include "jwks/service/key_factory.h"
 #include "jwks/service/key_manager.h"
 #include "jwks/service/settings.h"
-#include "jwks/store/database.h"
 #include "jwks/store/schema.h"
-#include "jwks/store/user_repository.h"
+#include "jwks/store/store_source.h"
 #include "jwks/util/file.h"
 
 namespace {
@@ -156,7 +155,7 @@ struct NoKeys final : service::KeyFactory {
   bool opens(std::span<const std::uint8_t>) const override { return false; }
 };
 
-int list_keys(store::Database& db, const service::Settings& settings) {
+int list_keys(store::Store& db, const service::Settings& settings) {
   service::SystemClock clock;
   NoKeys no_keys;
   service::KeyManager manager(db, clock, no_keys, service::key_policy(settings));
@@ -242,7 +241,7 @@ int retire(service::KeyManager& manager, const std::vector<std::string>& args) {
   return kOk;
 }
 
-int export_jwks(store::Database& db, const std::vector<std::string>& args) {
+int export_jwks(store::Store& db, const std::vector<std::string>& args) {
   std::string output;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--output" && i + 1 < args.size()) output = args[++i];
@@ -261,8 +260,8 @@ int export_jwks(store::Database& db, const std::vector<std::string>& args) {
   return kOk;
 }
 
-int users(store::Database& db, const std::vector<std::string>& args) {
-  store::UserRepository repo(db);
+int users(store::Store& db, const std::vector<std::string>& args) {
+  store::UserRepository& repo = db.users();
   if (args.size() == 1 && args[0] == "list") {
     std::printf("%-6s %-24s %-32s %-20s %-20s\n", "id", "username", "email", "registered", "last login");
     int unreachable = 0;
@@ -291,7 +290,7 @@ int users(store::Database& db, const std::vector<std::string>& args) {
   return usage_error("usage: jwksctl users list | jwksctl users delete USERNAME");
 }
 
-int rekey(store::Database& db, const crypto::MasterKey& current, const std::vector<std::string>& args) {
+int rekey(store::Store& db, const crypto::MasterKey& current, const std::vector<std::string>& args) {
   std::string secret;
   if (args.size() == 2 && args[0] == "--new-key-file") {
     // Read into one buffer that is wiped below: no stream copies.
@@ -377,9 +376,11 @@ int main(int argc, char** argv) {
     }
     struct stat before {};
     const bool existed = ::lstat(settings->db_path.c_str(), &before) == 0;
-    if (creates && !existed && ::geteuid() == 0 && !become_owner_of_new_store(settings->db_path)) return kFailure;
-    store::Database db(settings->db_path, store::DatabaseOptions{settings->busy_timeout_ms, creates});
-    store::migrate(db);
+    if (creates && !existed && ::geteuid() == 0 && !store::is_postgres_uri(settings->db_path) &&
+        !become_owner_of_new_store(settings->db_path))
+      return kFailure;
+    const std::unique_ptr<store::Store> opened = store::open_store(settings->db_path, settings->busy_timeout_ms, creates);
+    store::Store& db = *opened;
     if (name == "list") return list_keys(db, settings.value());
     if (name == "export-jwks") return export_jwks(db, args);
     if (name == "users") return users(db, args);

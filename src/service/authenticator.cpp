@@ -1,6 +1,5 @@
 #include "jwks/service/authenticator.h"
 
-#include "jwks/store/user_repository.h"
 #include "jwks/util/log.h"
 
 namespace jwks::service {
@@ -26,7 +25,7 @@ util::Result<Principal, ServiceError> Authenticator::authenticate(const auth::Cr
   static const std::string kNone;
   const std::string& password = credentials.password ? *credentials.password : kNone;  // no copy to wipe
 
-  std::optional<store::UserRecord> user = store::UserRepository(db_).find_by_username(username);
+  std::optional<store::UserRecord> user = store_.users().find_by_username(username);
   if (!user) {
     if (mode_ == AuthMode::kOpen) return Principal{username, std::nullopt, std::nullopt};
     auth::burn_verification(password, params_);

@@ -1,7 +1,5 @@
 #include "jwks/service/issuer.h"
 
-#include <cerrno>
-#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -13,14 +11,10 @@
 #include "jwks/crypto/secure_bytes.h"
 #include "jwks/service/authenticator.h"
 #include "jwks/service/jwks_document.h"
-#include "jwks/store/rate_table.h"
-#include "jwks/store/user_repository.h"
 #include "jwks/util/log.h"
-#include "jwks/util/slot_lock.h"
 #include "jwks/jose/jwk.h"
-#include "jwks/store/key_repository.h"
-#include "jwks/store/schema.h"
 #include "jwks/service/token_service.h"
+#include "jwks/store/store_source.h"
 
 namespace jwks::service {
 namespace {
@@ -30,11 +24,8 @@ template <typename F>
 auto guarded(const char* what, F&& body) -> decltype(body()) {
   try {
     return body();
-  } catch (const store::SqliteError& e) {
-    ErrorCode code = e.busy() || e.code() == SQLITE_FULL || e.code() == SQLITE_READONLY ||
-                             e.code() == SQLITE_CANTOPEN || e.code() == SQLITE_IOERR
-                         ? ErrorCode::kUnavailable
-                         : ErrorCode::kInternal;
+  } catch (const store::StoreError& e) {
+    const ErrorCode code = e.transient() ? ErrorCode::kUnavailable : ErrorCode::kInternal;
     return util::fail(ServiceError{code, "the key store is unavailable", std::string(what) + ": " + e.what()});
   } catch (const crypto::CryptoError& e) {
     return util::fail(ServiceError{ErrorCode::kInternal, "internal error", std::string(what) + ": " + e.what()});
@@ -49,48 +40,21 @@ SchedulePolicy key_policy(const Settings& s) {
   return SchedulePolicy{s.signing_period, s.publish_lead, s.token_lifetime, s.key_retention, s.allow_expired, s.alg};
 }
 
-store::Database Issuer::open_store() {
-  // A store deleted or replaced since the idle connection opened it: that
-  // connection would hold the old file's WAL index, which a new file at the
-  // path would then be read through. It goes first.
-  if (index_keeper_ && util::file_identity(settings_.db_path) != index_keeper_->store) index_keeper_.reset();
-  store::Database db(settings_.db_path, store::DatabaseOptions{settings_.busy_timeout_ms, true});
-  store::migrate(db);
-  keep_wal_index();
-  return db;
-}
+Issuer::Issuer(Settings settings, const crypto::MasterKey& master, const Clock& clock, KeyFactory& factory,
+               auth::Argon2Params password_params, std::unique_ptr<store::StoreSource> source)
+    : settings_(std::move(settings)),
+      master_(master),
+      clock_(clock),
+      factory_(factory),
+      password_params_(password_params),
+      source_(source ? std::move(source) : store::open_source(settings_.db_path, settings_.busy_timeout_ms)) {}
 
-void Issuer::keep_wal_index() {
-  // The first connection to open a WAL database with no other connection open
-  // rebuilds its shared-memory index; the last to close tears it down. Every
-  // request opening and closing its own connection paid that (measured: about
-  // a fifth of a key-set request). One idle connection per responder keeps
-  // the index alive. Once set up (a read, a pragma) it runs no statement and
-  // holds no transaction, only the shared lock every connection to a WAL database
-  // keeps, which stops no reader and no writer; it caches nothing a request
-  // reads: requests still open the store and read it through their own
-  // connection.
-  // It is also the connection that, closing last when the responders stop,
-  // checkpoints the WAL into the database file and empties it.
-  if (index_keeper_ || store::is_memory_path(settings_.db_path)) return;
-  try {
-    const std::optional<util::FileIdentity> file = util::file_identity(settings_.db_path);
-    if (!file) return;
-    store::Database keeper(settings_.db_path, store::DatabaseOptions{settings_.busy_timeout_ms, false});
-    keeper.exec("PRAGMA user_version");  // a read: maps the index
-    keeper.checkpoint_when_closed();
-    // Opened after the stat: if the file was swapped in between, the next
-    // request sees a different identity and drops this connection.
-    index_keeper_.emplace(IdleConnection{std::move(keeper), *file});
-  } catch (const store::SqliteError&) {
-    // Only a saving lost: the next request tries again.
-  }
-}
+Issuer::~Issuer() = default;
 
 util::Result<JwksDocument, ServiceError> Issuer::jwks(const ClientHasEtag& client_has) {
   return guarded("jwks", [&]() -> util::Result<JwksDocument, ServiceError> {
-    store::Database db = open_store();
-    KeyManager keys(db, clock_, factory_, key_policy(settings_));
+    const std::unique_ptr<store::Store> db = source_->open();
+    KeyManager keys(*db, clock_, factory_, key_policy(settings_));
     keys.ensure();
     const std::int64_t now = clock_.now(), max_age = jwks_max_age(settings_.publish_lead);
     // A revalidation that matches costs the key read and a digest, not the
@@ -115,28 +79,28 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
   return guarded("auth", [&]() -> util::Result<std::string, ServiceError> {
     // The limit first, in its own file: a refusal never opens the store.
     const auth::RateLimit& limit = settings_.rate_limit;
-    store::RateDecision rate =
-        store::acquire_rate(settings_.db_path, settings_.busy_timeout_ms, store::kAuthBucket, request.client.rate_key,
-                            clock_.now_ms(), limit.window_ms, limit.requests);
+    const store::RateDecision rate =
+        source_->acquire_rate(store::kAuthBucket, request.client.rate_key, clock_.now_ms(), limit.window_ms,
+                              limit.requests);
     if (!rate.allowed) {
       return util::fail(ServiceError{ErrorCode::kRateLimited, "too many token requests; retry later", "",
                                      auth::retry_after_seconds(rate.retry_after_ms)});
     }
-    store::Database db = open_store();
-    auto principal = Authenticator(db, settings_.auth_mode, password_params_)
+    const std::unique_ptr<store::Store> db = source_->open();
+    auto principal = Authenticator(*db, settings_.auth_mode, password_params_)
                          .authenticate(request.credentials, request.client.address);
     if (!principal) return util::fail(principal.error());
 
-    KeyManager keys(db, clock_, factory_, key_policy(settings_));
+    KeyManager keys(*db, clock_, factory_, key_policy(settings_));
     keys.ensure();
     export_keys(keys.keys());
     const TokenSubject who{principal->subject, issuer.value(), settings_.audience};
-    auto token = TokenService(db, master_, clock_, settings_.token_lifetime, settings_.alg)
+    auto token = TokenService(*db, master_, clock_, settings_.token_lifetime, settings_.alg)
                      .issue(who, request.expired, keys.keys());
     if (token && principal->user_id) {
       std::optional<std::string_view> rehashed;
       if (principal->rehashed) rehashed = *principal->rehashed;
-      store::UserRepository(db).record_login(*principal->user_id, request.client.address, rehashed);
+      db->users().record_login(*principal->user_id, request.client.address, rehashed);
     }
     return token;
   });
@@ -179,11 +143,11 @@ util::Result<std::string, ServiceError> Issuer::readiness(const std::optional<st
     return util::fail(ServiceError{ErrorCode::kUnavailable, "no issuer is configured", "readyz: " + issuer.error().log_detail});
   }
   return guarded("readyz", [&]() -> util::Result<std::string, ServiceError> {
-    store::Database db = open_store();
-    KeyManager manager(db, clock_, factory_, key_policy(settings_));
+    const std::unique_ptr<store::Store> db = source_->open();
+    KeyManager manager(*db, clock_, factory_, key_policy(settings_));
     manager.ensure();
     export_keys(manager.keys());
-    store::KeyRepository repo(db);
+    store::KeyRepository& repo = db->keys();
     const std::int64_t now = clock_.now();
     const std::vector<store::KeyRecord>& keys = manager.keys();
     if (const int bad = build_jwks(keys, now, 0).unreadable; bad > 0) {
@@ -210,16 +174,16 @@ util::Result<std::string, ServiceError> Issuer::register_user(const RegisterRequ
   return guarded("register", [&]() -> util::Result<std::string, ServiceError> {
     // Everything cheap comes before the Argon2 work, and refuses before it.
     const auth::RateLimit& limit = settings_.register_rate_limit;
-    store::RateDecision rate =
-        store::acquire_rate(settings_.db_path, settings_.busy_timeout_ms, store::kRegisterBucket,
-                            request.client.rate_key, clock_.now_ms(), limit.window_ms, limit.requests);
+    const store::RateDecision rate =
+        source_->acquire_rate(store::kRegisterBucket, request.client.rate_key, clock_.now_ms(), limit.window_ms,
+                              limit.requests);
     if (!rate.allowed) {
       return util::fail(ServiceError{ErrorCode::kRateLimited, "too many registrations; retry later", "",
                                      auth::retry_after_seconds(rate.retry_after_ms)});
     }
-    store::Database db = open_store();
+    const std::unique_ptr<store::Store> db = source_->open();
     const auth::Registration& r = request.registration;
-    store::UserRepository users(db);
+    store::UserRepository& users = db->users();
     auto conflict = [](store::UserConflict c) {
       return util::fail(ServiceError{ErrorCode::kConflict,
                                      c == store::UserConflict::kUsername ? "username is already taken"
@@ -229,24 +193,17 @@ util::Result<std::string, ServiceError> Issuer::register_user(const RegisterRequ
     if (auto taken = users.taken(r.username, r.email)) return conflict(*taken);
     // A bound on the hashing the whole pool does at once, so that sign-ups
     // from many addresses cannot take every core from /auth.
-    std::optional<util::SlotLock> slot;
-    if (db.is_file()) {
-      switch (util::SlotLock::try_acquire(settings_.db_path + "-hashing", settings_.register_concurrency, slot)) {
-        case util::SlotLock::Outcome::kAcquired: break;
-        case util::SlotLock::Outcome::kAllTaken:
-          return util::fail(ServiceError{ErrorCode::kUnavailable, "too many registrations at once; retry shortly",
-                                         "register: all " + std::to_string(settings_.register_concurrency) +
-                                             " hashing slots are busy (JWKS_REGISTER_CONCURRENCY)",
-                                         1});
-        case util::SlotLock::Outcome::kUnavailable:
-          return util::fail(ServiceError{ErrorCode::kUnavailable, "the key store is unavailable",
-                                         "register: cannot open " + settings_.db_path + "-hashing: " +
-                                             std::strerror(errno)});
-      }
+    std::string password, hash;
+    const store::HashingSlot slot = source_->with_hashing_slot(settings_.register_concurrency, [&] {
+      password = auth::uuid_v4();
+      hash = auth::hash_password(password, password_params_);
+    });
+    if (slot == store::HashingSlot::kAllTaken) {
+      return util::fail(ServiceError{ErrorCode::kUnavailable, "too many registrations at once; retry shortly",
+                                     "register: all " + std::to_string(settings_.register_concurrency) +
+                                         " hashing slots are busy (JWKS_REGISTER_CONCURRENCY)",
+                                     1});
     }
-    std::string password = auth::uuid_v4();
-    const std::string hash = auth::hash_password(password, password_params_);
-    slot.reset();
     auto id = users.insert(r.username, hash, r.email);
     if (!id) {
       crypto::cleanse(password.data(), password.size());

@@ -9,7 +9,7 @@
 #include "jwks/crypto/digest.h"
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jwk.h"
-#include "jwks/store/key_repository.h"
+#include "jwks/store/store.h"
 #include "jwks/util/file.h"
 #include "jwks/util/log.h"
 
@@ -17,8 +17,8 @@ namespace jwks::service {
 
 std::int64_t jwks_max_age(std::int64_t publish_lead) { return std::min<std::int64_t>(publish_lead / 2, 86400); }
 
-JwksDocument build_jwks(store::Database& db, std::int64_t now, std::int64_t max_age) {
-  return build_jwks(store::KeyRepository(db).unexpired(now), now, max_age);
+JwksDocument build_jwks(store::Store& store, std::int64_t now, std::int64_t max_age) {
+  return build_jwks(store.keys().unexpired(now), now, max_age);
 }
 
 JwksDocument build_jwks(std::span<const store::KeyRecord> records, std::int64_t now, std::int64_t max_age) {

@@ -2,15 +2,13 @@
 
 #include "jwks/crypto/envelope.h"
 #include "jwks/crypto/key_material.h"
-#include "jwks/store/key_repository.h"
-#include "jwks/store/transaction.h"
 
 namespace jwks::service {
 
-util::Result<int, std::string> rekey(store::Database& db, const crypto::MasterKey& current,
+util::Result<int, std::string> rekey(store::Store& store, const crypto::MasterKey& current,
                                      const crypto::MasterKey& fresh) {
-  store::Transaction tx(db, store::TransactionMode::kImmediate);
-  store::KeyRepository repo(db);
+  const std::unique_ptr<store::ExclusiveTransaction> tx = store.exclusive();
+  store::KeyRepository& repo = store.keys();
   int count = 0;
   for (const store::SealedKey& k : repo.all_sealed()) {
     auto plain = crypto::open(current, k.envelope);
@@ -40,7 +38,7 @@ util::Result<int, std::string> rekey(store::Database& db, const crypto::MasterKe
     repo.update_envelope(k.record.kid, sealed);
     ++count;
   }
-  tx.commit();
+  tx->commit();
   return count;
 }
 

@@ -7,13 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "jwks/jose/thumbprint.h"
-#include "jwks/store/key_repository.h"
-#include "jwks/store/transaction.h"
 
 namespace jwks::service {
 
 void KeyManager::fill_thumbprints() {
-  store::KeyRepository repo(db_);
+  store::KeyRepository& repo = store_.keys();
   // A key whose JWK yields no thumbprint keeps its row-id kid; it must not
   // cost every request the write lock.
   const auto computable = [](const store::KeyRecord& r) {
@@ -21,16 +19,16 @@ void KeyManager::fill_thumbprints() {
   };
   const std::vector<store::KeyRecord> missing = repo.without_thumbprint();
   if (std::none_of(missing.begin(), missing.end(), computable)) return;
-  store::Transaction tx(db_, store::TransactionMode::kImmediate);
+  const std::unique_ptr<store::ExclusiveTransaction> tx = store_.exclusive();
   for (const store::KeyRecord& r : repo.without_thumbprint()) {
     auto tp = jose::jwk_thumbprint(nlohmann::json::parse(r.public_jwk, nullptr, false));
     if (tp) repo.set_thumbprint(r.kid, *tp);
   }
-  tx.commit();
+  tx->commit();
 }
 
 void KeyManager::require_matching_master_key() const {
-  auto newest = store::KeyRepository(db_).all_sealed();
+  auto newest = store_.keys().all_sealed();
   if (!newest.empty() && !factory_.opens(newest.back().envelope)) {
     throw MasterKeyMismatch("NOT_MY_KEY does not open the keys already in the store (key " +
                              std::to_string(newest.back().record.kid) +
@@ -39,7 +37,7 @@ void KeyManager::require_matching_master_key() const {
 }
 
 KeyChanges KeyManager::run(bool now_requested) {
-  store::KeyRepository repo(db_);
+  store::KeyRepository& repo = store_.keys();
   keys_ = repo.all();  // the one read a request makes when nothing is due
   const auto no_thumbprint = [](const store::KeyRecord& k) { return k.thumbprint.empty(); };
   if (std::any_of(keys_.begin(), keys_.end(), no_thumbprint)) {
@@ -57,7 +55,7 @@ KeyChanges KeyManager::run(bool now_requested) {
   if (plan.create) fresh = factory_.create();
   if (want_expired) expired = factory_.create();
 
-  store::Transaction tx(db_, store::TransactionMode::kImmediate);
+  const std::unique_ptr<store::ExclusiveTransaction> tx = store_.exclusive();
   now = clock_.now();
   std::vector<store::KeyRecord> keys = repo.all();  // another process may have rotated meanwhile: plan again
   plan = plan_rotation(keys, now, policy_, now_requested);
@@ -81,7 +79,7 @@ KeyChanges KeyManager::run(bool now_requested) {
     repo.remove(kid);
     ++done.purged;
   }
-  tx.commit();
+  tx->commit();
   keys_ = repo.all();
   return done;
 }
@@ -90,8 +88,8 @@ RetireResult KeyManager::retire(std::string_view kid, bool force) {
   fill_thumbprints();
   RetireResult result{RetireResult::Outcome::kNotFound, 0, {}};
   for (int attempt = 0; attempt < 2; ++attempt) {
-    store::Transaction tx(db_, store::TransactionMode::kImmediate);
-    store::KeyRepository repo(db_);
+    const std::unique_ptr<store::ExclusiveTransaction> tx = store_.exclusive();
+    store::KeyRepository& repo = store_.keys();
     const std::int64_t now = clock_.now();
     const std::vector<store::KeyRecord> keys = repo.all();
     const store::KeyRecord* key = nullptr;
@@ -101,7 +99,7 @@ RetireResult KeyManager::retire(std::string_view kid, bool force) {
     if (key == nullptr) return result;
     const RetirePlan plan = plan_retire(keys, *key, now, policy_, force);
     if (plan.outcome == RetirePlan::Outcome::kNeedsSuccessor && attempt == 0) {
-      tx.rollback();
+      tx->rollback();
       result.changes = run(true);  // publishes a successor (generated outside the lock)
       continue;
     }
@@ -113,7 +111,7 @@ RetireResult KeyManager::retire(std::string_view kid, bool force) {
       throw std::runtime_error("no successor could be scheduled for key " + std::string(kid));
     }
     for (const RotationPlan::Change& c : plan.changes) repo.set_schedule(c.kid, c.schedule);
-    tx.commit();
+    tx->commit();
     result.outcome = RetireResult::Outcome::kRetired;
     result.retires_at = plan.retires_at;
     break;
@@ -128,21 +126,21 @@ RetireResult KeyManager::retire(std::string_view kid, bool force) {
 }
 
 int KeyManager::purge() {
-  store::Transaction tx(db_, store::TransactionMode::kImmediate);
-  store::KeyRepository repo(db_);
+  const std::unique_ptr<store::ExclusiveTransaction> tx = store_.exclusive();
+  store::KeyRepository& repo = store_.keys();
   int purged = 0;
   for (std::int64_t kid : purgeable(repo.all(), clock_.now(), policy_)) {
     repo.remove(kid);
     ++purged;
   }
-  tx.commit();
+  tx->commit();
   return purged;
 }
 
 std::vector<KeyStatus> KeyManager::list() const {
   const std::int64_t now = clock_.now();
   std::vector<KeyStatus> out;
-  for (const store::KeyRecord& r : store::KeyRepository(db_).all()) {
+  for (const store::KeyRecord& r : store_.keys().all()) {
     out.push_back(KeyStatus{r.kid, r.thumbprint, r.alg, key_state(r.schedule, now), r.created_at, r.schedule});
   }
   return out;

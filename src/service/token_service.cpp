@@ -13,19 +13,19 @@
 #include "jwks/crypto/signature.h"
 #include "jwks/jose/jws.h"
 #include "jwks/service/key_schedule.h"
-#include "jwks/store/key_repository.h"
+#include "jwks/store/store.h"
 
 namespace jwks::service {
 
 util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, bool expired) {
-  const std::vector<store::KeyRecord> keys = expired ? std::vector<store::KeyRecord>{} : store::KeyRepository(db_).all();
+  const std::vector<store::KeyRecord> keys = expired ? std::vector<store::KeyRecord>{} : store_.keys().all();
   return issue(who, expired, keys);
 }
 
 util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, bool expired,
                                                             std::span<const store::KeyRecord> keys) {
   const std::int64_t now = clock_.now();
-  store::KeyRepository repo(db_);
+  store::KeyRepository& repo = store_.keys();
   std::optional<store::SealedKey> sealed;
   if (expired) {
     sealed = repo.latest_expired(now, alg_);

@@ -26,7 +26,7 @@
 #include "jwks/service/key_schedule.h"
 #include "jwks/crypto/sealed_key.h"
 #include "jwks/service/token_service.h"
-#include "jwks/store/key_repository.h"
+#include "jwks/store/sqlite_store.h"
 #include "jwks/store/schema.h"
 #include "jwks/store/statement.h"
 #include "jwks/store/transaction.h"
@@ -62,17 +62,13 @@ class FakeFactory final : public service::KeyFactory {
   bool opens(std::span<const std::uint8_t> envelope) const override { return !envelope.empty() && envelope[0] == 0x01; }
 };
 
-std::int64_t key_count(const store::Database& db) {
-  store::Statement s(db, "SELECT count(*) FROM keys");
+std::int64_t key_count(const store::SqliteStore& db) {
+  store::Statement s(db.database(), "SELECT count(*) FROM keys");
   s.step();
   return s.column_int64(0);
 }
 
-store::Database open_migrated(const std::string& path) {
-  store::Database db(path);
-  store::migrate(db);
-  return db;
-}
+store::SqliteStore open_migrated(const std::string& path) { return store::SqliteStore(path); }
 
 crypto::MasterKey test_master(const char* secret = "an example master secret of 32+ bytes!") {
   auto k = crypto::MasterKey::from_secret(secret);
@@ -82,11 +78,11 @@ crypto::MasterKey test_master(const char* secret = "an example master secret of 
 
 // A private in-memory store with a stepped clock and placeholder keys.
 struct FakeStore {
-  store::Database db = open_migrated(":memory:");
+  store::SqliteStore db = open_migrated(":memory:");
   ManualClock clock{kT0};
   FakeFactory factory;
   KeyManager manager(const SchedulePolicy& policy = kPolicy) { return KeyManager(db, clock, factory, policy); }
-  std::vector<store::KeyRecord> keys() { return store::KeyRepository(db).all(); }
+  std::vector<store::KeyRecord> keys() { return db.keys().all(); }
   // The key that signs now, by row id; 0 if none.
   std::int64_t signer() {
     auto all = keys();
@@ -103,14 +99,14 @@ struct FakeStore {
   // Row ids of the keys in the published set now.
   std::vector<std::int64_t> published() {
     std::vector<std::int64_t> out;
-    for (const auto& k : store::KeyRepository(db).unexpired(clock.now())) out.push_back(k.kid);
+    for (const auto& k : db.keys().unexpired(clock.now())) out.push_back(k.kid);
     return out;
   }
 };
 
 // A private in-memory store with real keys sealed under a test master key.
 struct RealStore {
-  store::Database db = open_migrated(":memory:");
+  store::SqliteStore db = open_migrated(":memory:");
   ManualClock clock{kT0};
   crypto::MasterKey master = test_master();
   service::SigningKeyFactory factory{master};
@@ -181,7 +177,7 @@ BOOST_FIXTURE_TEST_CASE(no_expired_key_when_expired_mode_is_off, FakeStore) {
   policy.keep_expired = false;
   BOOST_TEST(manager(policy).ensure().created == 1);
   BOOST_TEST(keys().size() == 1u);
-  BOOST_TEST(store::KeyRepository(db).unexpired(kT0).size() == 1u);
+  BOOST_TEST(db.keys().unexpired(kT0).size() == 1u);
 }
 
 BOOST_FIXTURE_TEST_CASE(the_next_key_is_published_one_lead_before_it_signs, FakeStore) {
@@ -405,8 +401,8 @@ BOOST_AUTO_TEST_CASE(a_rival_that_creates_first_wins_and_we_insert_nothing) {
   // one. A must re-check under the write lock and insert nothing.
   test::TempDir dir;
   const std::string path = dir.file("race.db");
-  store::Database db_a = open_migrated(path);
-  store::Database db_b = open_migrated(path);
+  store::SqliteStore db_a = open_migrated(path);
+  store::SqliteStore db_b = open_migrated(path);
   ManualClock clock(kT0);
   FakeFactory factory_a, factory_b;
   KeyManager a(db_a, clock, factory_a, kPolicy), b(db_b, clock, factory_b, kPolicy);
@@ -431,7 +427,7 @@ BOOST_AUTO_TEST_CASE(concurrent_connections_create_exactly_one_signing_key) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      store::Database db(path);
+      store::SqliteStore db(path);
       FakeFactory factory;
       SchedulePolicy policy = kPolicy;
       policy.keep_expired = false;
@@ -443,7 +439,7 @@ BOOST_AUTO_TEST_CASE(concurrent_connections_create_exactly_one_signing_key) {
   int total = 0;
   for (int n : inserted) total += n;
   BOOST_TEST(total == 1);
-  BOOST_TEST(key_count(store::Database(path)) == 1);
+  BOOST_TEST(key_count(store::SqliteStore(path)) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key) {
@@ -453,12 +449,12 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
   test::TempDir dir;
   const std::string path = dir.file("processes.db");
   {
-    store::Database db = open_migrated(path);
+    store::SqliteStore db = open_migrated(path);
     ManualClock clock(kT0);
     FakeFactory factory;
     KeyManager(db, clock, factory, kPolicy).ensure();
   }
-  const std::int64_t before = key_count(store::Database(path));
+  const std::int64_t before = key_count(store::SqliteStore(path));
   // Each child reports on a pipe of its own: 'r' once its key is made, then
   // its result. Every process closes the ends it does not use, so a child
   // that fails early (a result instead of 'r') or dies (end of file) is seen
@@ -481,7 +477,7 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
       const int out_fd = status_pipe[i][1];
       int created = -1;
       try {
-        store::Database db(path, store::DatabaseOptions{10000, false});
+        store::SqliteStore db(path, store::DatabaseOptions{10000, false});
         ManualClock clock(kT0 + kDay - kHour);  // the successor is due
         FakeFactory factory;
         factory.on_create = [&] {
@@ -526,7 +522,7 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
     total += out - 10;
   }
   BOOST_TEST(total == 1);
-  BOOST_TEST(key_count(store::Database(path)) == before + 1);
+  BOOST_TEST(key_count(store::SqliteStore(path)) == before + 1);
 }
 
 BOOST_FIXTURE_TEST_CASE(tokens_verify_and_respect_key_expiry, RealStore) {
@@ -541,7 +537,7 @@ BOOST_FIXTURE_TEST_CASE(tokens_verify_and_respect_key_expiry, RealStore) {
   auto claims = nlohmann::json::parse(parts->payload_json);
   BOOST_TEST(header["alg"] == "RS256");
   BOOST_TEST(header["typ"] == "JWT");
-  auto keys = store::KeyRepository(db).unexpired(kT0);
+  auto keys = db.keys().unexpired(kT0);
   const store::KeyRecord signing = *service::signing_key(keys, kT0);
   BOOST_TEST(header["kid"] == signing.thumbprint);
   BOOST_TEST(claims["sub"] == "alice");
@@ -563,8 +559,8 @@ BOOST_FIXTURE_TEST_CASE(tokens_verify_and_respect_key_expiry, RealStore) {
 
   // Even a token signed by a key with less life left than a token lifetime
   // (a key from before schedules) ends with its key.
-  store::Statement(db, "UPDATE keys SET exp = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.kid).run();
-  store::Statement(db, "UPDATE key_schedule SET retire_at = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.kid).run();
+  store::Statement(db.database(), "UPDATE keys SET exp = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.kid).run();
+  store::Statement(db.database(), "UPDATE key_schedule SET retire_at = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.kid).run();
   auto late = tokens.issue({"alice", "https://issuer.example", "api://test"}, false);
   BOOST_REQUIRE(late.ok());
   BOOST_TEST(nlohmann::json::parse(jose::parse_compact(late.value())->payload_json)["exp"] == kT0 + 600);
@@ -577,13 +573,13 @@ BOOST_FIXTURE_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past
   auto parts = jose::parse_compact(token.value());
   auto header = nlohmann::json::parse(parts->header_json);
   auto claims = nlohmann::json::parse(parts->payload_json);
-  auto expired = store::KeyRepository(db).latest_expired(kT0);
+  auto expired = db.keys().latest_expired(kT0);
   BOOST_TEST(header["kid"] == expired->record.thumbprint);
   BOOST_TEST(claims["exp"].get<std::int64_t>() < kT0);
   BOOST_TEST(!claims.contains("iss"));
   BOOST_TEST(!claims.contains("aud"));
   BOOST_TEST(claims["exp"].get<std::int64_t>() <= expired->record.exp());
-  for (const auto& k : store::KeyRepository(db).unexpired(kT0)) BOOST_TEST(k.kid != expired->record.kid);
+  for (const auto& k : db.keys().unexpired(kT0)) BOOST_TEST(k.kid != expired->record.kid);
 }
 
 BOOST_FIXTURE_TEST_CASE(undecryptable_key_is_an_error_not_a_crash, RealStore) {
@@ -596,7 +592,7 @@ BOOST_FIXTURE_TEST_CASE(undecryptable_key_is_an_error_not_a_crash, RealStore) {
   BOOST_TEST(wrong.error().log_detail.find("authentication") != std::string::npos);
   BOOST_TEST(wrong.error().description.find("authentication") == std::string::npos);
 
-  store::Statement corrupt(db, "UPDATE keys SET key = substr(key, 1, 20)");
+  store::Statement corrupt(db.database(), "UPDATE keys SET key = substr(key, 1, 20)");
   corrupt.run();
   auto truncated = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false);
   BOOST_REQUIRE(!truncated.ok());
@@ -625,7 +621,7 @@ BOOST_FIXTURE_TEST_CASE(a_lowered_token_lifetime_keeps_keys_published_for_their_
   for (clock.set(kT0 + 300); clock.now() < old_exp; clock.advance(300)) {
     km.ensure();
     bool published = false;
-    for (const auto& k : store::KeyRepository(db).unexpired(clock.now())) published |= k.thumbprint == kid_of(old_token);
+    for (const auto& k : db.keys().unexpired(clock.now())) published |= k.thumbprint == kid_of(old_token);
     BOOST_TEST_REQUIRE(published, "the key left the set at +" << clock.now() - kT0 << " before its token expired");
   }
 }
@@ -696,10 +692,10 @@ BOOST_AUTO_TEST_CASE(keys_from_before_thumbprint_kids_keep_their_old_kid) {
         .run();
   }
   // The new build upgrades it in place.
-  store::Database db = open_migrated(path);
+  store::SqliteStore db = open_migrated(path);
   ManualClock clock(kT0 + 60);
   KeyManager(db, clock, factory, kPolicy).ensure();
-  auto records = store::KeyRepository(db).all();
+  auto records = db.keys().all();
   BOOST_REQUIRE(!records.empty());
   BOOST_TEST(records[0].kid == 1);
   BOOST_TEST(records[0].legacy_kid);
@@ -742,9 +738,10 @@ BOOST_AUTO_TEST_CASE(a_v3_store_hands_over_without_unpublishing_live_tokens) {
       .bind(3, legacy.thumbprint)
       .run();
   store::migrate(db);
+  store::SqliteStore migrated(std::move(db));
   ManualClock clock(kT0);
-  KeyManager km(db, clock, factory, kPolicy);
-  service::TokenService tokens(db, master, clock, kHour);
+  KeyManager km(migrated, clock, factory, kPolicy);
+  service::TokenService tokens(migrated, master, clock, kHour);
   std::map<std::string, std::int64_t> last_exp;  // kid -> the latest exp it signed
   for (; clock.now() < kT0 + 3 * kHour; clock.advance(60)) {
     km.ensure();  // as each request does
@@ -753,7 +750,7 @@ BOOST_AUTO_TEST_CASE(a_v3_store_hands_over_without_unpublishing_live_tokens) {
     std::int64_t& latest = last_exp[kid_of(token.value())];
     latest = std::max(latest, claims_of(token.value())["exp"].get<std::int64_t>());
     std::set<std::string> published;
-    for (const auto& k : store::KeyRepository(db).unexpired(clock.now())) published.insert(k.thumbprint);
+    for (const auto& k : migrated.keys().unexpired(clock.now())) published.insert(k.thumbprint);
     for (const auto& [kid, exp] : last_exp) {
       BOOST_TEST_REQUIRE((exp <= clock.now() || published.count(kid) == 1),
                          "key " << kid << " unpublished at +" << clock.now() - kT0 << " with a token until +" << exp - kT0);
@@ -768,15 +765,15 @@ BOOST_AUTO_TEST_CASE(a_key_without_a_computable_thumbprint_costs_no_write_lock) 
   test::TempDir dir;
   const std::string path = dir.file("legacy.db");
   {
-    store::Database db = open_migrated(path);
-    store::Statement(db, "INSERT INTO keys (key, exp) VALUES (x'01', ?)").bind(1, kT0 + 7 * kDay).run();
-    store::Statement(db, "INSERT INTO key_public (kid, alg, jwk, created_at) VALUES (1, 'RS256', '{\"kty\":\"RSA\"}', ?)")
+    store::SqliteStore db = open_migrated(path);
+    store::Statement(db.database(), "INSERT INTO keys (key, exp) VALUES (x'01', ?)").bind(1, kT0 + 7 * kDay).run();
+    store::Statement(db.database(), "INSERT INTO key_public (kid, alg, jwk, created_at) VALUES (1, 'RS256', '{\"kty\":\"RSA\"}', ?)")
         .bind(1, kT0)
         .run();
   }
   store::Database writer(path);
   store::Transaction held(writer, store::TransactionMode::kImmediate);  // another process writing
-  store::Database db(path, store::DatabaseOptions{50, false});
+  store::SqliteStore db(path, store::DatabaseOptions{50, false});
   ManualClock clock(kT0);
   FakeFactory factory;
   SchedulePolicy policy = kPolicy;
@@ -789,18 +786,18 @@ BOOST_AUTO_TEST_CASE(a_key_without_a_computable_thumbprint_costs_no_write_lock) 
 
 BOOST_FIXTURE_TEST_CASE(no_keys_are_added_under_a_different_master_key, RealStore) {
   manager().ensure();
-  const auto before = store::KeyRepository(db).all().size();
+  const auto before = db.keys().all().size();
 
   crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
   service::SigningKeyFactory wrong(other);
   BOOST_CHECK_THROW(KeyManager(db, clock, wrong, kPolicy).rotate_now(), std::runtime_error);
   clock.advance(kDay);  // a new key is due
   BOOST_CHECK_THROW(KeyManager(db, clock, wrong, kPolicy).ensure(), std::runtime_error);
-  BOOST_TEST(store::KeyRepository(db).all().size() == before);
+  BOOST_TEST(db.keys().all().size() == before);
 }
 
 BOOST_AUTO_TEST_CASE(rekey_moves_every_key_to_the_new_master_key_or_nothing) {
-  store::Database db = open_migrated(":memory:");
+  store::SqliteStore db = open_migrated(":memory:");
   ManualClock clock(kT0);
   crypto::MasterKey old_key = test_master();
   service::SigningKeyFactory factory(old_key);
@@ -811,7 +808,7 @@ BOOST_AUTO_TEST_CASE(rekey_moves_every_key_to_the_new_master_key_or_nothing) {
 
   auto snapshot = [&] {
     std::vector<std::vector<std::uint8_t>> envs;
-    for (const auto& k : store::KeyRepository(db).all_sealed()) envs.push_back(k.envelope);
+    for (const auto& k : db.keys().all_sealed()) envs.push_back(k.envelope);
     return envs;
   };
   const auto before = snapshot();
@@ -823,7 +820,7 @@ BOOST_AUTO_TEST_CASE(rekey_moves_every_key_to_the_new_master_key_or_nothing) {
   auto done = service::rekey(db, old_key, fresh);
   BOOST_REQUIRE(done.ok());
   BOOST_TEST(done.value() == static_cast<int>(before.size()));
-  for (const auto& k : store::KeyRepository(db).all_sealed()) {
+  for (const auto& k : db.keys().all_sealed()) {
     BOOST_TEST(crypto::open_private_key(fresh, k.envelope).ok());
     BOOST_TEST(!crypto::open_private_key(old_key, k.envelope).ok());
   }
@@ -835,12 +832,12 @@ BOOST_AUTO_TEST_CASE(rekey_moves_every_key_to_the_new_master_key_or_nothing) {
 // Keys sealed as PKCS#8 by builds before raw components: rekey rewrites them in
 // the current format, and they are the same keys afterwards.
 BOOST_AUTO_TEST_CASE(rekey_rewrites_pkcs8_envelopes_as_components) {
-  store::Database db = open_migrated(":memory:");
+  store::SqliteStore db = open_migrated(":memory:");
   ManualClock clock(kT0);
   crypto::MasterKey old_key = test_master();
   service::SigningKeyFactory factory(old_key);
   KeyManager(db, clock, factory, kPolicy).ensure();
-  store::KeyRepository repo(db);
+  store::KeyRepository& repo = db.keys();
   std::vector<std::string> jwks_before;
   for (const auto& k : repo.all_sealed()) {  // as an older build sealed them
     auto key = crypto::open_private_key(old_key, k.envelope);
@@ -868,7 +865,7 @@ BOOST_AUTO_TEST_CASE(rekey_rewrites_pkcs8_envelopes_as_components) {
 BOOST_FIXTURE_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails, IssuerOnFile) {
   BOOST_REQUIRE(issuer.readiness("http://127.0.0.1").ok());
   {
-    store::Database db = open_migrated(settings.db_path);
+    store::SqliteStore db = open_migrated(settings.db_path);
     KeyManager(db, clock, factory, service::key_policy(settings)).rotate_now();  // a second published key
   }
   auto before = issuer.jwks({});
@@ -878,8 +875,8 @@ BOOST_FIXTURE_TEST_CASE(a_damaged_public_jwk_is_left_out_and_readiness_fails, Is
 
   for (const char* damage : {"{\"kty\":\"RSA\",\"n\":", "[]", "{\"kty\":\"RSA\",\"n\":\"AQAB\"}", "{\"kty\":\"XX\"}"}) {
     {
-      store::Database db = open_migrated(settings.db_path);
-      store::Statement(db, "UPDATE key_public SET jwk = ? WHERE kid = (SELECT max(kid) FROM keys)").bind(1, damage).run();
+      store::SqliteStore db = open_migrated(settings.db_path);
+      store::Statement(db.database(), "UPDATE key_public SET jwk = ? WHERE kid = (SELECT max(kid) FROM keys)").bind(1, damage).run();
     }
     auto after = issuer.jwks({});
     BOOST_REQUIRE_MESSAGE(after.ok(), damage);
@@ -925,7 +922,7 @@ BOOST_FIXTURE_TEST_CASE(a_matching_revalidation_builds_no_document, IssuerOnFile
   BOOST_TEST(other->etag == full->etag);
 
   {
-    store::Database db = open_migrated(settings.db_path);
+    store::SqliteStore db = open_migrated(settings.db_path);
     KeyManager(db, clock, factory, service::key_policy(settings)).rotate_now();
   }
   auto rotated = issuer.jwks(has_current);

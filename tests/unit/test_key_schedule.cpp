@@ -13,7 +13,7 @@
 #include "jwks/service/key_manager.h"
 #include "jwks/service/key_schedule.h"
 #include "jwks/service/token_service.h"
-#include "jwks/store/key_repository.h"
+#include "jwks/store/sqlite_store.h"
 #include "jwks/store/schema.h"
 
 using namespace jwks;
@@ -179,8 +179,7 @@ BOOST_AUTO_TEST_CASE(a_forced_retirement_never_hands_back_to_the_key_before) {
 BOOST_AUTO_TEST_CASE(a_simulated_week) {
   auto master = crypto::MasterKey::from_secret("an example master secret of 32+ bytes!");
   BOOST_REQUIRE(master.ok());
-  store::Database db(":memory:");
-  store::migrate(db);
+  store::SqliteStore db(":memory:");
   service::ManualClock clock(kT0);
   service::SigningKeyFactory factory(master.value(), crypto::JwsAlg::kEdDSA);
   service::KeyManager manager(db, clock, factory, kPolicy);
@@ -219,7 +218,7 @@ BOOST_AUTO_TEST_CASE(a_simulated_week) {
     manager.ensure();
     if (now == rotate_at) manager.rotate_now();
     if (now == retire_at || now == force_at) {
-      const auto keys = store::KeyRepository(db).unexpired(now);
+      const auto keys = db.keys().unexpired(now);
       const KeyRecord* signer = service::signing_key(keys, now);
       BOOST_REQUIRE(signer != nullptr);
       const auto r = manager.retire(signer->thumbprint, now == force_at);
@@ -235,7 +234,7 @@ BOOST_AUTO_TEST_CASE(a_simulated_week) {
       first_published.emplace(kid, now);
       ever_published.insert(kid);
     }
-    const std::vector<KeyRecord> all = store::KeyRepository(db).all();
+    const std::vector<KeyRecord> all = db.keys().all();
 
     // A key stays published until every token it signed has expired.
     for (const auto& [kid, exp] : last_token_exp) {
@@ -325,12 +324,12 @@ BOOST_AUTO_TEST_CASE(a_simulated_week) {
 
   BOOST_TEST_MESSAGE("simulated week: " << steps << " steps, " << issued << " tokens, " << refused
                                         << " refused after the forced retirement, " << ever_published.size()
-                                        << " keys published, " << store::KeyRepository(db).all().size()
+                                        << " keys published, " << db.keys().all().size()
                                         << " kept at the end");
   BOOST_TEST(refused == static_cast<int>(kPolicy.publish_lead / (5 * kMinute)));
   BOOST_TEST(ever_published.size() >= 8u);  // daily rotations plus the operator's
   // The retention purged the oldest keys.
-  BOOST_TEST(store::KeyRepository(db).all().size() < ever_published.size());
+  BOOST_TEST(db.keys().all().size() < ever_published.size());
 }
 
 // The key set's exact bytes and ETag for fixed rows (RFC 7515 A.3's P-256

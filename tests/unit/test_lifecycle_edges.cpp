@@ -7,7 +7,7 @@
 #include "jwks/service/key_manager.h"
 #include "jwks/service/key_schedule.h"
 #include "jwks/service/token_service.h"
-#include "jwks/store/key_repository.h"
+#include "jwks/store/sqlite_store.h"
 #include "jwks/store/schema.h"
 #include "jwks/store/statement.h"
 
@@ -78,9 +78,10 @@ BOOST_AUTO_TEST_CASE(a_forced_retirement_in_a_v3_store_never_hands_back_to_an_ol
         .run();
   }
   store::migrate(db);
+  store::SqliteStore upgraded(std::move(db));
   service::ManualClock clock(kT0);
-  service::KeyManager km(db, clock, factory, kPolicy);
-  service::TokenService tokens(db, master, clock, kHour);
+  service::KeyManager km(upgraded, clock, factory, kPolicy);
+  service::TokenService tokens(upgraded, master, clock, kHour);
   km.ensure();
   auto before = tokens.issue({"u", "", ""}, false, km.keys());
   BOOST_REQUIRE(before.ok());
@@ -180,7 +181,7 @@ BOOST_AUTO_TEST_CASE(v4_keys_that_signed_keep_their_tokens_published_after_the_u
   const std::int64_t v4_token_exp = now + 2 * kHour;  // a v4 process with a 2 h lifetime, just before the upgrade
   BOOST_REQUIRE(v4_token_exp <= retire + kHour);      // all v4 guaranteed
   store::migrate(db);
-  std::vector<KeyRecord> keys = store::KeyRepository(db).all();
+  std::vector<KeyRecord> keys = store::SqliteKeyRepository(db).all();
   SchedulePolicy p = kPolicy;
   p.publish_lead = 10 * kMinute;
   const auto plan = service::plan_rotation(keys, now, p, true);

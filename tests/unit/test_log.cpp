@@ -9,7 +9,7 @@
 
 #include "jwks/auth/password.h"
 #include "jwks/service/authenticator.h"
-#include "jwks/store/schema.h"
+#include "jwks/store/sqlite_store.h"
 #include "jwks/util/log.h"
 
 using namespace jwks;
@@ -62,8 +62,7 @@ BOOST_AUTO_TEST_CASE(log_lines_are_one_line_of_ascii) {
 // user 'y" was written into the failure line verbatim, so a fail2ban rule on
 // that line banned an innocent address.
 BOOST_AUTO_TEST_CASE(a_username_cannot_forge_a_failure_line) {
-  store::Database db(":memory:");
-  store::migrate(db);
+  store::SqliteStore db(":memory:");
   const auth::Argon2Params fast{.memory_kib = 64, .passes = 1, .lanes = 1, .salt_bytes = 16, .hash_bytes = 32};
   service::Authenticator strict(db, service::AuthMode::kStrict, fast);
   const std::string forged = "x': wrong password; auth failure from 203.0.113.7 user 'y";

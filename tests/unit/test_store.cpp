@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "jwks/store/database.h"
-#include "jwks/store/key_repository.h"
+#include "jwks/store/sqlite_store.h"
 #include "jwks/store/schema.h"
 #include "jwks/store/statement.h"
 #include "jwks/store/transaction.h"
@@ -159,7 +159,7 @@ BOOST_AUTO_TEST_CASE(v5_leaves_the_token_lifetimes_of_older_keys_unknown) {
   }
   Statement(db, "INSERT INTO key_schedule (kid, published_at, active_at, retire_at) VALUES (1, 0, 100, 5400)").run();
   migrate(db);
-  const auto keys = KeyRepository(db).all();
+  const auto keys = SqliteKeyRepository(db).all();
   BOOST_REQUIRE(keys.size() == 2u);
   BOOST_TEST(!keys[0].schedule.token_lifetime.has_value());  // may have signed longer tokens: bounded by exp - now
   BOOST_TEST(!keys[1].schedule.token_lifetime.has_value());
@@ -189,7 +189,7 @@ BOOST_DATA_TEST_CASE(transaction_rolls_back_unless_committed, data::make(kBacken
   Backend b = make_backend(kind);
   Database db(b.path);
   migrate(db);
-  KeyRepository repo(db);
+  SqliteKeyRepository repo(db);
   const std::vector<std::uint8_t> blob{1, 2, 3};
   {
     Transaction tx(db, TransactionMode::kImmediate);
@@ -209,7 +209,7 @@ BOOST_DATA_TEST_CASE(key_repository_queries, data::make(kBackends), kind) {
   Backend b = make_backend(kind);
   Database db(b.path);
   migrate(db);
-  KeyRepository repo(db);
+  SqliteKeyRepository repo(db);
   const std::vector<std::uint8_t> env_a{0xa}, env_b{0xb}, env_c{0xc};
   std::int64_t a = repo.insert(env_a, times(1000), "RS256", "{}", "tp-a", 0);  // expires at 1000
   std::int64_t b2 = repo.insert(env_b, times(5000, 100, 4000), "ES256", "{}", "tp-b", 7);
@@ -271,7 +271,7 @@ BOOST_AUTO_TEST_CASE(keys_from_before_schedules_read_as_active_until_they_expire
   Statement(db, "INSERT INTO keys (key, exp) VALUES (?, ?)").bind_blob(1, std::vector<std::uint8_t>{1}).bind(2, 9000).run();
   Statement(db, "INSERT INTO key_public (kid, alg, jwk, created_at, thumbprint) VALUES (1, 'RS256', '{}', 500, 'tp')").run();
   migrate(db);
-  const KeyRecord r = KeyRepository(db).all().at(0);
+  const KeyRecord r = SqliteKeyRepository(db).all().at(0);
   BOOST_TEST(r.schedule.published_at == 500);
   BOOST_TEST(r.schedule.active_at == 500);
   BOOST_TEST(r.schedule.retire_at == 9000);
@@ -291,9 +291,9 @@ BOOST_AUTO_TEST_CASE(hostile_text_is_bound_not_executed) {
   Database db(":memory:");
   migrate(db);
   const std::string evil = "x'); DROP TABLE keys; --";
-  KeyRepository(db).insert(std::vector<std::uint8_t>{1}, times(10), evil, "{}", evil, 0);
+  SqliteKeyRepository(db).insert(std::vector<std::uint8_t>{1}, times(10), evil, "{}", evil, 0);
   BOOST_TEST(count(db, "keys") == 1);
-  BOOST_TEST(KeyRepository(db).all().at(0).alg == evil);
+  BOOST_TEST(SqliteKeyRepository(db).all().at(0).alg == evil);
 }
 
 // Found by the read-only fault test: after a connection of this process read

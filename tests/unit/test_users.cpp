@@ -11,7 +11,7 @@
 #include "jwks/service/issuer.h"
 #include "jwks/store/schema.h"
 #include "jwks/store/statement.h"
-#include "jwks/store/user_repository.h"
+#include "jwks/store/sqlite_store.h"
 #include "jwks/util/slot_lock.h"
 #include "temp_dir.h"
 
@@ -76,7 +76,7 @@ std::string sub_of(const std::string& token) {
 
 BOOST_AUTO_TEST_CASE(insert_and_conflicts) {
   store::Database db = open_migrated(":memory:");
-  store::UserRepository users(db);
+  store::SqliteUserRepository users(db);
   auto id = users.insert("alice", "$argon2id$x", "alice@example.com");
   BOOST_REQUIRE(id.ok());
   auto dup_name = users.insert("alice", "$argon2id$y", "other@example.com");
@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(insert_and_conflicts) {
 
 BOOST_AUTO_TEST_CASE(record_login_updates_last_login_and_appends_a_log_row) {
   store::Database db = open_migrated(":memory:");
-  store::UserRepository users(db);
+  store::SqliteUserRepository users(db);
   std::int64_t id = users.insert("alice", "old", "alice@example.com").value();
   users.record_login(id, "192.0.2.7", std::nullopt);
   users.record_login(id, "192.0.2.8", std::string_view("new"));
@@ -180,11 +180,11 @@ BOOST_AUTO_TEST_CASE(weak_hashes_are_upgraded_on_login) {
   {
     store::Database db = open_migrated(f.settings.db_path);
     const auth::Argon2Params weak{.memory_kib = 256, .passes = 1, .lanes = 1, .salt_bytes = 16, .hash_bytes = 32};
-    store::UserRepository(db).insert("old", auth::hash_password("pw", weak), "old@example.com");
+    store::SqliteUserRepository(db).insert("old", auth::hash_password("pw", weak), "old@example.com");
   }
   BOOST_TEST(f.login("old", "pw").ok());
   store::Database db(f.settings.db_path);
-  std::string hash = store::UserRepository(db).find_by_username("old")->password_hash;
+  std::string hash = store::SqliteUserRepository(db).find_by_username("old")->password_hash;
   BOOST_TEST(hash.find("m=1024,t=1,p=1") != std::string::npos, hash);
   BOOST_TEST(f.login("old", "pw").ok());
 }
@@ -313,7 +313,7 @@ BOOST_AUTO_TEST_CASE(an_upgrade_keeps_every_name_and_reaches_each_by_one_form) {
   }
   // jwksctl users list's mark: the unreachable ones.
   std::vector<std::string> unreachable;
-  for (const auto& u : store::UserRepository(db).list())
+  for (const auto& u : store::SqliteUserRepository(db).list())
     if (!u.can_log_in) unreachable.push_back(u.username);
   BOOST_TEST(unreachable == (std::vector<std::string>{"Alice", "ALICE", "alice ", "dave\xe2\x80\x8b", "   ",
                                                       "al\xc4\xb1" "ce"}),

@@ -12,7 +12,7 @@
 #include "jwks/auth/password.h"
 #include "jwks/service/errors.h"
 #include "jwks/service/settings.h"
-#include "jwks/store/database.h"
+#include "jwks/store/store.h"
 #include "jwks/util/result.h"
 
 namespace jwks::service {
@@ -25,8 +25,8 @@ struct Principal {
 
 class Authenticator {
  public:
-  Authenticator(store::Database& db, AuthMode mode, const auth::Argon2Params& params)
-      : db_(db), mode_(mode), params_(params) {}
+  Authenticator(store::Store& store, AuthMode mode, const auth::Argon2Params& params)
+      : store_(store), mode_(mode), params_(params) {}
 
   // A registered username must come with its password (401 otherwise, also in
   // open mode). An unknown username or no credentials: in open mode a
@@ -37,7 +37,7 @@ class Authenticator {
                                                      std::string_view client_addr) const;
 
  private:
-  store::Database& db_;
+  store::Store& store_;
   AuthMode mode_;
   const auth::Argon2Params& params_;
 };

@@ -1,7 +1,9 @@
-// The real Api: stateless per call. Each call opens the SQLite store, brings
-// its schema and keys up to date, does its work and closes it again.
+// The real Api: stateless per call. Each call opens the store (SQLite or
+// PostgreSQL: store_source.h), brings its schema and keys up to date, does its
+// work and closes it again.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 
@@ -12,9 +14,7 @@
 #include "jwks/service/key_factory.h"
 #include "jwks/service/key_manager.h"
 #include "jwks/service/settings.h"
-#include "jwks/store/key_repository.h"
-#include "jwks/store/database.h"
-#include "jwks/util/file.h"
+#include "jwks/store/store.h"
 
 namespace jwks::service {
 
@@ -24,13 +24,11 @@ SchedulePolicy key_policy(const Settings& settings);
 class Issuer final : public Api {
  public:
   // References must outlive the issuer.
+  // References must outlive the issuer. The store is the one settings.db_path
+  // names (store_source.h), unless `source` is given.
   Issuer(Settings settings, const crypto::MasterKey& master, const Clock& clock, KeyFactory& factory,
-         auth::Argon2Params password_params = {})
-      : settings_(std::move(settings)),
-        master_(master),
-        clock_(clock),
-        factory_(factory),
-        password_params_(password_params) {}
+         auth::Argon2Params password_params = {}, std::unique_ptr<store::StoreSource> source = nullptr);
+  ~Issuer() override;
 
   util::Result<JwksDocument, ServiceError> jwks(const ClientHasEtag& client_has) override;
   // Order: expired-mode check, rate limit (before any password work; a
@@ -47,10 +45,6 @@ class Issuer final : public Api {
   bool expired_tokens_allowed() const override { return settings_.allow_expired; }
 
  private:
-  // Opens and migrates the store; exceptions become ServiceErrors in callers.
-  store::Database open_store();
-  // Keeps one idle connection to the store open (see issuer.cpp).
-  void keep_wal_index();
   // Rewrites JWKS_EXPORT_FILE if the key set changed (no-op when unset).
   void export_keys(std::span<const store::KeyRecord> keys);
 
@@ -59,11 +53,7 @@ class Issuer final : public Api {
   const Clock& clock_;
   KeyFactory& factory_;
   auth::Argon2Params password_params_;
-  struct IdleConnection {
-    store::Database db;        // never used for a request
-    util::FileIdentity store;  // the file it has open
-  };
-  std::optional<IdleConnection> index_keeper_;
+  std::unique_ptr<store::StoreSource> source_;  // kept for the life of the process
 };
 
 }  // namespace jwks::service

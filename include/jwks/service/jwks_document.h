@@ -7,8 +7,7 @@
 #include <string>
 
 #include "jwks/service/api.h"
-#include "jwks/store/database.h"
-#include "jwks/store/key_repository.h"
+#include "jwks/store/store.h"
 
 namespace jwks::service {
 
@@ -17,8 +16,8 @@ namespace jwks::service {
 // and `max_age`. A key whose stored public JWK is not a valid JWK of its
 // type is left out and logged (counted in `unreadable`): one damaged row
 // must not take the other keys' set down. Reads public data only. Throws
-// store::SqliteError.
-JwksDocument build_jwks(store::Database& db, std::int64_t now, std::int64_t max_age);
+// store::StoreError.
+JwksDocument build_jwks(store::Store& store, std::int64_t now, std::int64_t max_age);
 
 // The same from keys already read (any state; the expired ones are left out).
 JwksDocument build_jwks(std::span<const store::KeyRecord> keys, std::int64_t now, std::int64_t max_age);

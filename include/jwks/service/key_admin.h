@@ -4,7 +4,7 @@
 #include <string>
 
 #include "jwks/crypto/master_key.h"
-#include "jwks/store/database.h"
+#include "jwks/store/store.h"
 #include "jwks/util/result.h"
 
 namespace jwks::service {
@@ -14,8 +14,8 @@ namespace jwks::service {
 // `fresh`, and the new envelope is opened again with `fresh` before anything
 // is committed. If any key does not open with `current` (the wrong old key, a
 // damaged row), nothing changes and the error names that key. Returns the
-// number of keys re-encrypted. Throws store::SqliteError.
-util::Result<int, std::string> rekey(store::Database& db, const crypto::MasterKey& current,
+// number of keys re-encrypted. Throws store::StoreError.
+util::Result<int, std::string> rekey(store::Store& store, const crypto::MasterKey& current,
                                      const crypto::MasterKey& fresh);
 
 }  // namespace jwks::service

@@ -1,7 +1,8 @@
 // Carries out the key schedule (service/key_schedule.h) on the store, safely
-// across processes: whoever first finds something due generates the key
-// without holding a lock, then re-plans inside BEGIN IMMEDIATE and applies
-// only what is still due, so concurrent callers never both create a key.
+// across processes and hosts: whoever first finds something due generates
+// the key without holding a lock, then re-reads and re-plans inside the
+// store's exclusive transaction (store.h) and applies only what is still
+// due, so concurrent callers never both create a key.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,7 @@
 #include "jwks/service/clock.h"
 #include "jwks/service/key_factory.h"
 #include "jwks/service/key_schedule.h"
-#include "jwks/store/database.h"
+#include "jwks/store/store.h"
 
 namespace jwks::service {
 
@@ -53,14 +54,14 @@ inline constexpr std::int64_t kExpiredKeyAge = 3600;
 class KeyManager {
  public:
   // All references must outlive the manager.
-  KeyManager(store::Database& db, const Clock& clock, KeyFactory& factory, SchedulePolicy policy)
-      : db_(db), clock_(clock), factory_(factory), policy_(std::move(policy)) {}
+  KeyManager(store::Store& store, const Clock& clock, KeyFactory& factory, SchedulePolicy policy)
+      : store_(store), clock_(clock), factory_(factory), policy_(std::move(policy)) {}
 
   // Does what the schedule needs now: the first key, the next key one lead
   // before the signing key retires, an expired key while keep_expired is on,
   // the retention purge. Cheap when nothing is due (one read). Refuses
   // (std::runtime_error) to add keys when the factory's master key does not
-  // open the newest stored key. Throws store::SqliteError or
+  // open the newest stored key. Throws store::StoreError or
   // crypto::CryptoError.
   KeyChanges ensure() { return run(false); }
 
@@ -97,7 +98,7 @@ class KeyManager {
   // Gives keys made before schema v3 their RFC 7638 thumbprint kid.
   void fill_thumbprints();
 
-  store::Database& db_;
+  store::Store& store_;
   const Clock& clock_;
   KeyFactory& factory_;
   SchedulePolicy policy_;

@@ -9,8 +9,7 @@
 #include "jwks/crypto/master_key.h"
 #include "jwks/service/clock.h"
 #include "jwks/service/errors.h"
-#include "jwks/store/database.h"
-#include "jwks/store/key_repository.h"
+#include "jwks/store/store.h"
 #include "jwks/util/result.h"
 
 namespace jwks::service {
@@ -27,9 +26,9 @@ class TokenService {
   // References must outlive the service.
   // Signs with the key the schedule makes active; `alg` (RS256, PS256, ES256
   // or EdDSA) chooses the expired key for ?expired=true.
-  TokenService(store::Database& db, const crypto::MasterKey& master, const Clock& clock, std::int64_t token_lifetime,
+  TokenService(store::Store& store, const crypto::MasterKey& master, const Clock& clock, std::int64_t token_lifetime,
                std::string alg = "RS256")
-      : db_(db), master_(master), clock_(clock), token_lifetime_(token_lifetime), alg_(std::move(alg)) {}
+      : store_(store), master_(master), clock_(clock), token_lifetime_(token_lifetime), alg_(std::move(alg)) {}
 
   // Signs {"iss","sub","aud","iat","nbf","exp","jti"} (jti: 128 random bits,
   // base64url; iss and aud only when set) with the signing key of the
@@ -40,7 +39,7 @@ class TokenService {
   // The private key is decrypted for this call only and freed before return.
   // Fails with kUnavailable when no key may sign now (retry_after: until the
   // next one may), kInternal when a key
-  // cannot be decrypted (detail in log_detail); throws store::SqliteError.
+  // cannot be decrypted (detail in log_detail); throws store::StoreError.
   util::Result<std::string, ServiceError> issue(const TokenSubject& who, bool expired);
 
   // The same with the keys already read (KeyManager::keys()): the store is
@@ -49,7 +48,7 @@ class TokenService {
                                                 std::span<const store::KeyRecord> keys);
 
  private:
-  store::Database& db_;
+  store::Store& store_;
   const crypto::MasterKey& master_;
   const Clock& clock_;
   std::int64_t token_lifetime_;

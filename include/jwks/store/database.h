@@ -6,19 +6,34 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
+
+#include "jwks/store/store_error.h"
 
 namespace jwks::store {
 
-// Any SQLite failure. `code()` is the primary result code (SQLITE_BUSY, ...).
-class SqliteError : public std::runtime_error {
+// Any SQLite failure. `code()` is the primary result code (SQLITE_BUSY, ...);
+// kind() what it means to the services (store_error.h).
+class SqliteError : public StoreError {
  public:
-  SqliteError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  SqliteError(int code, const std::string& what) : StoreError(kind_of(code), what), code_(code) {}
   int code() const { return code_; }
   // True for lock contention that outlasted the busy timeout: a transient,
   // server-side condition (503), not a bug.
   bool busy() const { return code_ == SQLITE_BUSY || code_ == SQLITE_LOCKED; }
+
+  static StoreErrorKind kind_of(int code) {
+    switch (code) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED: return StoreErrorKind::kBusy;
+      case SQLITE_FULL:
+      case SQLITE_READONLY:
+      case SQLITE_CANTOPEN:
+      case SQLITE_IOERR: return StoreErrorKind::kUnavailable;
+      case SQLITE_CONSTRAINT: return StoreErrorKind::kConflict;
+      default: return StoreErrorKind::kInternal;
+    }
+  }
 
  private:
   int code_;

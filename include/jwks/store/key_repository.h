@@ -11,7 +11,6 @@
 #include <string_view>
 #include <vector>
 
-#include "jwks/store/database.h"
 
 namespace jwks::store {
 
@@ -45,41 +44,40 @@ struct SealedKey {
   std::vector<std::uint8_t> envelope;  // crypto::seal output; never plaintext
 };
 
+// The key rows of a store (store.h: one per backend). Throws StoreError.
 class KeyRepository {
  public:
-  explicit KeyRepository(Database& db) : db_(db) {}
+  virtual ~KeyRepository() = default;
 
   // Inserts the key, its public half and its schedule; returns the new kid.
-  // Call inside a transaction so the rows land together. Throws SqliteError.
-  std::int64_t insert(std::span<const std::uint8_t> envelope, const KeySchedule& schedule, std::string_view alg,
-                      std::string_view public_jwk, std::string_view thumbprint, std::int64_t created_at);
+  // Call inside the exclusive transaction so the rows land together.
+  virtual std::int64_t insert(std::span<const std::uint8_t> envelope, const KeySchedule& schedule,
+                              std::string_view alg, std::string_view public_jwk, std::string_view thumbprint,
+                              std::int64_t created_at) = 0;
   // Replaces a key's schedule (keys.exp included). Call inside a transaction.
-  void set_schedule(std::int64_t kid, const KeySchedule& schedule);
+  virtual void set_schedule(std::int64_t kid, const KeySchedule& schedule) = 0;
   // Deletes a key and everything about it. Call inside a transaction.
-  void remove(std::int64_t kid);
+  virtual void remove(std::int64_t kid) = 0;
 
   // Every key with its envelope, oldest kid first (for re-encryption).
-  std::vector<SealedKey> all_sealed() const;
+  virtual std::vector<SealedKey> all_sealed() const = 0;
   // One key's envelope; nullopt if there is no such key.
-  std::optional<std::vector<std::uint8_t>> envelope(std::int64_t kid) const;
-  // Replaces a key's envelope. Call inside a transaction. Throws SqliteError.
-  void update_envelope(std::int64_t kid, std::span<const std::uint8_t> envelope);
+  virtual std::optional<std::vector<std::uint8_t>> envelope(std::int64_t kid) const = 0;
+  // Replaces a key's envelope. Call inside a transaction.
+  virtual void update_envelope(std::int64_t kid, std::span<const std::uint8_t> envelope) = 0;
 
   // Keys whose thumbprint is not filled in yet (made before schema v3).
-  std::vector<KeyRecord> without_thumbprint() const;
-  void set_thumbprint(std::int64_t kid, std::string_view thumbprint);
+  virtual std::vector<KeyRecord> without_thumbprint() const = 0;
+  virtual void set_thumbprint(std::int64_t kid, std::string_view thumbprint) = 0;
 
   // Keys with exp > now, oldest kid first.
-  std::vector<KeyRecord> unexpired(std::int64_t now) const;
+  virtual std::vector<KeyRecord> unexpired(std::int64_t now) const = 0;
   // Every key, oldest kid first.
-  std::vector<KeyRecord> all() const;
+  virtual std::vector<KeyRecord> all() const = 0;
 
   // The most recently expired key (exp <= now) of algorithm `alg` (any if
   // empty), with its envelope.
-  std::optional<SealedKey> latest_expired(std::int64_t now, std::string_view alg = {}) const;
-
- private:
-  Database& db_;
+  virtual std::optional<SealedKey> latest_expired(std::int64_t now, std::string_view alg = {}) const = 0;
 };
 
 }  // namespace jwks::store

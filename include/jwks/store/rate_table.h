@@ -14,16 +14,9 @@
 #include <string_view>
 
 #include "jwks/store/database.h"
+#include "jwks/store/store.h"
 
 namespace jwks::store {
-
-struct RateDecision {
-  bool allowed = false;
-  std::int64_t retry_after_ms = 0;  // when denied: until the oldest counted request leaves the window
-};
-
-inline constexpr std::string_view kAuthBucket = "auth";
-inline constexpr std::string_view kRegisterBucket = "register";
 
 // The rate file for the store at `store_path`: "<store_path>-rate", or
 // ":memory:" for an in-memory store.

@@ -1,4 +1,4 @@
-#include "jwks/store/user_repository.h"
+#include "jwks/store/sqlite_store.h"
 
 #include <cstring>
 
@@ -8,7 +8,7 @@
 
 namespace jwks::store {
 
-util::Result<std::int64_t, UserConflict> UserRepository::insert(std::string_view username,
+util::Result<std::int64_t, UserConflict> SqliteUserRepository::insert(std::string_view username,
                                                                 std::string_view password_hash,
                                                                 std::string_view email) {
   Transaction tx(db_, TransactionMode::kImmediate);
@@ -35,7 +35,7 @@ util::Result<std::int64_t, UserConflict> UserRepository::insert(std::string_view
   return id;
 }
 
-std::optional<UserConflict> UserRepository::taken(std::string_view username, std::string_view email) const {
+std::optional<UserConflict> SqliteUserRepository::taken(std::string_view username, std::string_view email) const {
   // lower(email) is what the users_email_nocase index holds.
   Statement s(db_, "SELECT EXISTS (SELECT 1 FROM user_names WHERE canonical = ?1 OR skeleton = ?3) "
                    "OR EXISTS (SELECT 1 FROM users WHERE username = ?1), "
@@ -46,7 +46,7 @@ std::optional<UserConflict> UserRepository::taken(std::string_view username, std
   return std::nullopt;
 }
 
-std::optional<UserRecord> UserRepository::find_by_username(std::string_view username) const {
+std::optional<UserRecord> SqliteUserRepository::find_by_username(std::string_view username) const {
   // By the enforced form, else by the look-alike skeleton: "alıce" is alice
   // (her password or nothing), never a name of its own.
   Statement s(db_, "SELECT u.id, u.username, u.password_hash FROM user_names n JOIN users u ON u.id = n.user_id "
@@ -56,7 +56,7 @@ std::optional<UserRecord> UserRepository::find_by_username(std::string_view user
   return UserRecord{s.column_int64(0), s.column_text(1), s.column_text(2)};
 }
 
-std::vector<UserRepository::Listing> UserRepository::list() const {
+std::vector<UserRepository::Listing> SqliteUserRepository::list() const {
   Statement s(db_, "SELECT u.id, u.username, coalesce(u.email, ''), coalesce(u.date_registered, ''), "
                    "coalesce(u.last_login, ''), n.user_id IS NOT NULL "
                    "FROM users u LEFT JOIN user_names n ON n.user_id = u.id ORDER BY u.id");
@@ -67,7 +67,7 @@ std::vector<UserRepository::Listing> UserRepository::list() const {
   return out;
 }
 
-bool UserRepository::remove(std::string_view username) {
+bool SqliteUserRepository::remove(std::string_view username) {
   Transaction tx(db_, TransactionMode::kImmediate);
   // The name exactly as stored (a look-alike no login reaches), else by its
   // enforced form ("Alice" deletes alice).
@@ -90,7 +90,7 @@ bool UserRepository::remove(std::string_view username) {
   return true;
 }
 
-void UserRepository::record_login(std::int64_t user_id, std::string_view client_addr,
+void SqliteUserRepository::record_login(std::int64_t user_id, std::string_view client_addr,
                                   std::optional<std::string_view> rehashed) {
   Transaction tx(db_, TransactionMode::kImmediate);
   if (rehashed) {

@@ -1,4 +1,4 @@
-#include "jwks/store/key_repository.h"
+#include "jwks/store/sqlite_store.h"
 
 #include "jwks/store/statement.h"
 
@@ -38,7 +38,7 @@ std::vector<KeyRecord> read_all(Statement& s) {
 
 }  // namespace
 
-std::int64_t KeyRepository::insert(std::span<const std::uint8_t> envelope, const KeySchedule& schedule,
+std::int64_t SqliteKeyRepository::insert(std::span<const std::uint8_t> envelope, const KeySchedule& schedule,
                                    std::string_view alg, std::string_view public_jwk, std::string_view thumbprint,
                                    std::int64_t created_at) {
   Statement key(db_, "INSERT INTO keys (key, exp) VALUES (?, ?)");
@@ -50,7 +50,7 @@ std::int64_t KeyRepository::insert(std::span<const std::uint8_t> envelope, const
   return kid;
 }
 
-void KeyRepository::set_schedule(std::int64_t kid, const KeySchedule& schedule) {
+void SqliteKeyRepository::set_schedule(std::int64_t kid, const KeySchedule& schedule) {
   Statement(db_, "UPDATE keys SET exp = ? WHERE kid = ?").bind(1, schedule.exp).bind(2, kid).run();
   Statement upsert(db_,
             "INSERT INTO key_schedule (kid, published_at, active_at, retire_at, retired_early, token_lifetime) "
@@ -71,54 +71,54 @@ void KeyRepository::set_schedule(std::int64_t kid, const KeySchedule& schedule) 
   upsert.run();
 }
 
-void KeyRepository::remove(std::int64_t kid) {
+void SqliteKeyRepository::remove(std::int64_t kid) {
   Statement(db_, "DELETE FROM key_schedule WHERE kid = ?").bind(1, kid).run();
   Statement(db_, "DELETE FROM key_public WHERE kid = ?").bind(1, kid).run();
   Statement(db_, "DELETE FROM keys WHERE kid = ?").bind(1, kid).run();
 }
 
-std::vector<SealedKey> KeyRepository::all_sealed() const {
+std::vector<SealedKey> SqliteKeyRepository::all_sealed() const {
   Statement s(db_, "SELECT " JWKS_KEY_COLUMNS ", k.key " JWKS_KEY_TABLES "ORDER BY k.kid");
   std::vector<SealedKey> out;
   while (s.step()) out.push_back(SealedKey{read_record(s), s.column_blob(kEnvelopeColumn)});
   return out;
 }
 
-std::optional<std::vector<std::uint8_t>> KeyRepository::envelope(std::int64_t kid) const {
+std::optional<std::vector<std::uint8_t>> SqliteKeyRepository::envelope(std::int64_t kid) const {
   Statement s(db_, "SELECT key FROM keys WHERE kid = ?");
   s.bind(1, kid);
   if (!s.step()) return std::nullopt;
   return s.column_blob(0);
 }
 
-void KeyRepository::update_envelope(std::int64_t kid, std::span<const std::uint8_t> envelope) {
+void SqliteKeyRepository::update_envelope(std::int64_t kid, std::span<const std::uint8_t> envelope) {
   Statement(db_, "UPDATE keys SET key = ? WHERE kid = ?").bind_blob(1, envelope).bind(2, kid).run();
 }
 
-std::vector<KeyRecord> KeyRepository::without_thumbprint() const {
+std::vector<KeyRecord> SqliteKeyRepository::without_thumbprint() const {
   Statement s(db_, "SELECT " JWKS_KEY_COLUMNS JWKS_KEY_TABLES "WHERE p.thumbprint IS NULL ORDER BY k.kid");
   return read_all(s);
 }
 
-void KeyRepository::set_thumbprint(std::int64_t kid, std::string_view thumbprint) {
+void SqliteKeyRepository::set_thumbprint(std::int64_t kid, std::string_view thumbprint) {
   Statement(db_, "UPDATE key_public SET thumbprint = ? WHERE kid = ? AND thumbprint IS NULL")
       .bind(1, thumbprint)
       .bind(2, kid)
       .run();
 }
 
-std::vector<KeyRecord> KeyRepository::unexpired(std::int64_t now) const {
+std::vector<KeyRecord> SqliteKeyRepository::unexpired(std::int64_t now) const {
   Statement s(db_, "SELECT " JWKS_KEY_COLUMNS JWKS_KEY_TABLES "WHERE k.exp > ? ORDER BY k.kid");
   s.bind(1, now);
   return read_all(s);
 }
 
-std::vector<KeyRecord> KeyRepository::all() const {
+std::vector<KeyRecord> SqliteKeyRepository::all() const {
   Statement s(db_, "SELECT " JWKS_KEY_COLUMNS JWKS_KEY_TABLES "ORDER BY k.kid");
   return read_all(s);
 }
 
-std::optional<SealedKey> KeyRepository::latest_expired(std::int64_t now, std::string_view alg) const {
+std::optional<SealedKey> SqliteKeyRepository::latest_expired(std::int64_t now, std::string_view alg) const {
   Statement s(db_, "SELECT " JWKS_KEY_COLUMNS ", k.key " JWKS_KEY_TABLES
                    "WHERE k.exp <= ?1 AND (?2 = '' OR p.alg = ?2) ORDER BY k.exp DESC, k.kid DESC LIMIT 1");
   s.bind(1, now).bind(2, alg);
