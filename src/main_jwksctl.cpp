@@ -26,7 +26,6 @@
 #include "jwks/service/key_factory.h"
 #include "jwks/service/key_manager.h"
 #include "jwks/service/settings.h"
-#include "jwks/store/schema.h"
 #include "jwks/store/store_source.h"
 #include "jwks/util/file.h"
 
@@ -410,7 +409,8 @@ int main(int argc, char** argv) {
     if (name == "rotate") return exported(rotate(manager, args));
     if (name == "retire") return exported(retire(manager, args));
     const service::KeyChanges created = manager.ensure();
-    std::printf("%s: schema version %d, %d key(s) created\n", settings->db_path.c_str(), store::kSchemaVersion,
+    std::printf("%s: schema version %d, %d key(s) created\n", store::describe_location(settings->db_path).c_str(),
+                store::current_schema_version(settings->db_path),
                 created.created);
     print_schedule(manager);
     return exported(kOk);

@@ -5,9 +5,9 @@ JWKS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # What building and serving needs on Debian 12.
 JWKS_BUILD_PACKAGES=(g++ cmake make pkg-config libfcgi-dev libfcgi-bin libssl-dev libsqlite3-dev nlohmann-json3-dev
-                     libargon2-dev libicu-dev lighttpd apache2 libapache2-mod-fcgid spawn-fcgi curl)
+                     libargon2-dev libicu-dev libpq-dev lighttpd apache2 libapache2-mod-fcgid spawn-fcgi curl)
 # What the tests need on top.
-JWKS_TEST_PACKAGES=(libboost-test-dev libcurl4-openssl-dev python3 python3-jwt python3-cryptography sqlite3)
+JWKS_TEST_PACKAGES=(libboost-test-dev libcurl4-openssl-dev python3 python3-jwt python3-cryptography sqlite3 postgresql)
 # What scripts/fuzz needs on top of building: clang, and libFuzzer with the
 # sanitizer runtimes, which clang-14 only recommends (libclang-rt-14-dev).
 JWKS_FUZZ_PACKAGES=(clang libclang-rt-14-dev)

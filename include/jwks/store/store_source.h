@@ -13,6 +13,13 @@ namespace jwks::store {
 
 bool is_postgres_uri(std::string_view location);
 
+// The location for messages and logs: an SQLite path as it is, a PostgreSQL
+// URI without its password.
+std::string describe_location(const std::string& location);
+
+// The schema version this build writes for the backend `location` names.
+int current_schema_version(const std::string& location);
+
 // The source for a responder: kept for the life of the process.
 std::unique_ptr<StoreSource> open_source(const std::string& location, int busy_timeout_ms);
 
