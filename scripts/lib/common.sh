@@ -177,6 +177,16 @@ jwks_master_key_file() {
   export NOT_MY_KEY_FILE=$file
 }
 
+# True when $1 is a libpq connection URI (a PostgreSQL store), not a path.
+jwks_is_postgres() {
+  case $1 in postgresql://*|postgres://*) return 0 ;; *) return 1 ;; esac
+}
+
+# $1 without a password, for messages.
+jwks_redact_uri() {
+  sed -E 's#^(postgres(ql)?://[^:/@]*):[^@]*@#\1:***@#; s#([?&]password=)[^&]*#\1***#' <<<"$1"
+}
+
 # The files of the store at $1: the database, its WAL and shared memory, the
 # hashing slots' lock file and the rate limits' file.
 jwks_store_files() {
@@ -194,6 +204,17 @@ jwks_store_files() {
 # earlier run as root left owned by root are given to www-data.
 jwks_prepare_store() {
   local db=$1 ctl=$2
+  if jwks_is_postgres "$db"; then
+    # A PostgreSQL store has no files here: jwksctl init creates its tables
+    # (once, whichever host comes first) and the first keys.
+    local copy
+    copy=$(mktemp "${TMPDIR:-/tmp}/jwksctl.XXXXXX")
+    install -m 0755 "$ctl" "$copy"
+    jwks_as_responder env JWKS_DB="$db" "$copy" init >&2 || { rm -f "$copy"; return 1; }
+    rm -f "$copy"
+    export JWKS_DB=$db
+    return
+  fi
   if [ "$(id -u)" -ne 0 ]; then
     "$ctl" init >&2
     export JWKS_DB=$db

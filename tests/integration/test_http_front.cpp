@@ -25,7 +25,9 @@
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jws.h"
 #include "jwks/store/database.h"
+#include "jwks/store/pg_connection.h"
 #include "jwks/store/statement.h"
+#include "jwks/store/store_source.h"
 
 using namespace jwks;
 
@@ -188,12 +190,35 @@ std::string unique(const std::string& stem) {
   return stem + std::to_string(std::time(nullptr)) + "-" + std::to_string(++g_client_counter);
 }
 
+// A count from this run's store, SQLite or PostgreSQL: `sql` has one ?
+// placeholder, bound to `bound`.
 std::int64_t db_count(const std::string& sql, const std::string& bound) {
-  store::Database db(std::getenv("JWKS_DB"), store::DatabaseOptions{5000, false});
+  const std::string location = std::getenv("JWKS_DB");
+  if (store::is_postgres_uri(location)) {
+    std::string pg = sql;
+    pg.replace(pg.find('?'), 1, "$1");
+    return store::PgConnection(location, 5000).exec(pg, store::PgParams().text(bound)).int64(0, 0);
+  }
+  store::Database db(location, store::DatabaseOptions{5000, false});
   store::Statement s(db, sql);
   s.bind(1, bound);
   s.step();
   return s.column_int64(0);
+}
+
+// Every row of the contract's keys table: the stored key and its exp.
+std::vector<std::pair<std::vector<std::uint8_t>, std::int64_t>> key_rows() {
+  const std::string location = std::getenv("JWKS_DB");
+  std::vector<std::pair<std::vector<std::uint8_t>, std::int64_t>> rows;
+  if (store::is_postgres_uri(location)) {
+    const store::PgResult r = store::PgConnection(location, 5000).exec("SELECT key, exp FROM keys");
+    for (int i = 0; i < r.rows(); ++i) rows.emplace_back(r.bytes(i, 0), r.int64(i, 1));
+    return rows;
+  }
+  store::Database db(location, store::DatabaseOptions{5000, false});
+  store::Statement s(db, "SELECT key, exp FROM keys");
+  while (s.step()) rows.emplace_back(s.column_blob(0), s.column_int64(1));
+  return rows;
 }
 
 // The responder processes of this front: those running JWKS_FCGI_BIN with
@@ -364,19 +389,14 @@ BOOST_AUTO_TEST_CASE(oversized_body_is_refused_and_the_server_keeps_answering) {
 }
 
 BOOST_AUTO_TEST_CASE(private_keys_are_stored_encrypted) {
-  const char* path = std::getenv("JWKS_DB");
-  BOOST_REQUIRE(path != nullptr);
-  store::Database db(path, store::DatabaseOptions{5000, false});
-  store::Statement s(db, "SELECT key, exp FROM keys");
   int rows = 0, expired = 0;
-  while (s.step()) {
+  for (const auto& [blob, exp] : key_rows()) {
     ++rows;
-    auto blob = s.column_blob(0);
     BOOST_REQUIRE_GT(blob.size(), 29u);
     BOOST_TEST(blob[0] == 1);  // envelope version, not PEM ('-') nor DER (0x30)
     std::string text(blob.begin(), blob.end());
     BOOST_TEST(text.find("PRIVATE KEY") == std::string::npos);
-    if (s.column_int64(1) <= std::time(nullptr)) ++expired;
+    if (exp <= std::time(nullptr)) ++expired;
   }
   BOOST_TEST(rows >= 2);
   BOOST_TEST(expired >= 1);  // expired-token mode keeps an expired key

@@ -48,7 +48,18 @@ install -m 0755 "$ctl" "$state/jwksctl"
 export JWKS_CTL=$state/jwksctl
 # Not the default, so the tests see that settings reach the responders through each front.
 export JWKS_PUBLISH_LEAD=${JWKS_PUBLISH_LEAD:-20m}
-jwks_prepare_store "$state/db/test.db" "$ctl" > /dev/null
+# JWKS_TEST_DB (a postgresql:// URI): the store is that database, which
+# another front may share (multihost.sh), instead of a fresh SQLite file.
+# JWKS_TEST_PG_URI_FILE (the CTest fixture's server): a fresh database there,
+# dropped afterwards.
+pg_fresh=
+if [ -z "${JWKS_TEST_DB:-}" ] && [ -n "${JWKS_TEST_PG_URI_FILE:-}" ]; then
+  pg_base=$(cat "$JWKS_TEST_PG_URI_FILE")
+  pg_fresh=jwks_$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')
+  psql -X -q -v ON_ERROR_STOP=1 "$pg_base" -c "CREATE DATABASE $pg_fresh" >&2
+  JWKS_TEST_DB=${pg_base/\/jwks\?/\/$pg_fresh\?}
+fi
+jwks_prepare_store "${JWKS_TEST_DB:-$state/db/test.db}" "$ctl" > /dev/null
 umask 027
 pid=
 
@@ -65,7 +76,10 @@ dump_logs() {
   done
   return 0
 }
-trap 'stop; [ -n "$db_fs" ] && umount "$db_fs"; rm -rf "$state"' EXIT
+drop_fresh() {
+  [ -n "$pg_fresh" ] && psql -X -q "$pg_base" -c "DROP DATABASE IF EXISTS $pg_fresh WITH (FORCE)" >&2 || true
+}
+trap 'stop; [ -n "$db_fs" ] && umount "$db_fs"; drop_fresh; rm -rf "$state"' EXIT
 
 # The kernel picks a free port; another process could take it before the
 # front binds, so a failed start is retried with a new port (three tries).
