@@ -76,6 +76,13 @@ constexpr Command kCommands[] = {
      "Write the public key set, exactly as served at /.well-known/jwks.json, to FILE\n"
      "(atomically, mode 0644) or to standard output: for a CDN or a static docroot.\n"
      "Needs no NOT_MY_KEY."},
+    {"copy-store", "jwksctl copy-store FROM TO",
+     "Copy every key, user and login from the store FROM to the store TO, each an SQLite path\n"
+     "or a postgresql:// URI (SQLite into PostgreSQL, or back). TO must have no key, user or\n"
+     "login yet (a new file, or a database jwksctl init has not run on). Keys stay sealed as\n"
+     "they are, under NOT_MY_KEY, which must open every one of them; ids are kept. TO is read\n"
+     "back and compared with FROM afterwards. Stop the servers writing FROM first; JWKS_DB is\n"
+     "not used."},
     {"users", "jwksctl users list | jwksctl users delete USERNAME",
      "list: id, username, e-mail, registration and last login times.\n"
      "delete: remove a user (exit 2 if there is none); their auth_logs rows stay, with\n"
@@ -332,6 +339,22 @@ int rekey(store::Store& db, const crypto::MasterKey& current, const std::vector<
   return kOk;
 }
 
+int copy_store(const std::vector<std::string>& args, int busy_timeout_ms, const crypto::MasterKey& master) {
+  if (args.size() != 2 || args[0].empty() || args[1].empty()) return usage_error("usage: jwksctl copy-store FROM TO");
+  if (args[0] == args[1]) return usage_error("copy-store: FROM and TO are the same store");
+  const std::unique_ptr<store::Store> from = store::open_store(args[0], busy_timeout_ms, false);
+  const std::unique_ptr<store::Store> to = store::open_store(args[1], busy_timeout_ms, true);
+  auto copied = service::copy_store(*from, *to, master);
+  if (!copied) {
+    std::fprintf(stderr, "jwksctl: copy-store: %s\n", copied.error().c_str());
+    return kBadData;
+  }
+  std::printf("copied %zu key(s), %zu user(s) and %zu login(s) from %s to %s; read back and verified\n",
+              copied->keys, copied->users, copied->logins, store::describe_location(args[0]).c_str(),
+              store::describe_location(args[1]).c_str());
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -365,7 +388,8 @@ int main(int argc, char** argv) {
   }
   try {
     const bool creates = name == "init";
-    const bool needs_master = name == "init" || name == "rotate" || name == "retire" || name == "rekey";
+    const bool needs_master =
+        name == "init" || name == "rotate" || name == "retire" || name == "rekey" || name == "copy-store";
     // Fail closed before touching the database: without the master key no
     // key can be sealed or opened.
     auto master = crypto::MasterKey::from_environment();
@@ -373,6 +397,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "jwksctl: %s\n", crypto::describe(master.error()).c_str());
       return kConfig;
     }
+    if (name == "copy-store") return copy_store(args, settings->busy_timeout_ms, master.value());
     struct stat before {};
     const bool existed = ::lstat(settings->db_path.c_str(), &before) == 0;
     if (creates && !existed && ::geteuid() == 0 && !store::is_postgres_uri(settings->db_path) &&

@@ -3,6 +3,8 @@
 #include "jwks/crypto/envelope.h"
 #include "jwks/crypto/key_material.h"
 
+#include <optional>
+
 namespace jwks::service {
 
 util::Result<int, std::string> rekey(store::Store& store, const crypto::MasterKey& current,
@@ -40,6 +42,33 @@ util::Result<int, std::string> rekey(store::Store& store, const crypto::MasterKe
   }
   tx->commit();
   return count;
+}
+
+namespace {
+
+// The first key of `keys` that `master` does not open, as a message.
+std::optional<std::string> unopened(const std::vector<store::SealedKey>& keys, const crypto::MasterKey& master) {
+  for (const store::SealedKey& k : keys) {
+    auto plain = crypto::open(master, k.envelope);
+    if (!plain) return "key " + std::to_string(k.record.kid) + ": " + crypto::describe(plain.error());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+util::Result<CopyReport, std::string> copy_store(store::Store& from, store::Store& to, const crypto::MasterKey& master) {
+  const store::Snapshot rows = from.snapshot();
+  if (auto bad = unopened(rows.keys, master)) {
+    return util::fail("NOT_MY_KEY does not open the source's " + *bad + "; nothing was copied");
+  }
+  to.restore(rows);
+  const store::Snapshot copied = to.snapshot();
+  if (!store::same_keys(rows.keys, copied.keys) || rows.users != copied.users || rows.logins != copied.logins) {
+    return util::fail(std::string("the copy does not read back as the source: check the target before using it"));
+  }
+  if (auto bad = unopened(copied.keys, master)) return util::fail("the copy's " + *bad);
+  return CopyReport{copied.keys.size(), copied.users.size(), copied.logins.size()};
 }
 
 }  // namespace jwks::service

@@ -105,8 +105,8 @@ PgResult PgConnection::check(PGresult* raw) {
   throw PgError(state ? state : (ok() ? "XX000" : ""), "PostgreSQL: " + what, constraint ? constraint : "");
 }
 
-PgTransaction::PgTransaction(PgConnection& conn) : conn_(conn) {
-  conn_.exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+PgTransaction::PgTransaction(PgConnection& conn, bool repeatable_read) : conn_(conn) {
+  conn_.exec(repeatable_read ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN ISOLATION LEVEL READ COMMITTED");
 }
 
 PgTransaction::~PgTransaction() { rollback(); }

@@ -9,13 +9,25 @@
 
 namespace jwks::service {
 
-// Re-encrypts every private key from `current` to `fresh` in one
-// BEGIN IMMEDIATE transaction: each key is opened with `current`, sealed under
+// Re-encrypts every private key from `current` to `fresh` in the store's
+// exclusive transaction: each key is opened with `current`, sealed under
 // `fresh`, and the new envelope is opened again with `fresh` before anything
 // is committed. If any key does not open with `current` (the wrong old key, a
 // damaged row), nothing changes and the error names that key. Returns the
 // number of keys re-encrypted. Throws store::StoreError.
 util::Result<int, std::string> rekey(store::Store& store, const crypto::MasterKey& current,
                                      const crypto::MasterKey& fresh);
+
+struct CopyReport {
+  std::size_t keys = 0, users = 0, logins = 0;
+};
+
+// Copies every key, user and login from `from` into `to` (an empty store,
+// of either backend), keys still sealed as they are and every id kept. Each
+// key must open with `master` first (else nothing is written); afterwards
+// `to` is read back and must hold exactly what was copied, each key opening
+// with `master`. Throws store::StoreError, or std::runtime_error for a target
+// that is not empty.
+util::Result<CopyReport, std::string> copy_store(store::Store& from, store::Store& to, const crypto::MasterKey& master);
 
 }  // namespace jwks::service

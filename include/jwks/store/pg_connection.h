@@ -107,11 +107,13 @@ class PgConnection {
   std::unique_ptr<PGconn, Finish> conn_;
 };
 
-// A transaction on a PostgreSQL connection at READ COMMITTED: rolls back in
-// its destructor unless committed; never throws there.
+// A transaction on a PostgreSQL connection, at READ COMMITTED unless
+// `repeatable_read` (one snapshot for every statement: a consistent read of
+// several tables): rolls back in its destructor unless committed; never
+// throws there.
 class PgTransaction {
  public:
-  explicit PgTransaction(PgConnection& conn);
+  explicit PgTransaction(PgConnection& conn, bool repeatable_read = false);
   ~PgTransaction();
   PgTransaction(const PgTransaction&) = delete;
   PgTransaction& operator=(const PgTransaction&) = delete;

@@ -76,6 +76,8 @@ class PgStore final : public Store {
   KeyRepository& keys() override { return keys_; }
   UserRepository& users() override { return users_; }
   std::unique_ptr<ExclusiveTransaction> exclusive() override;
+  Snapshot snapshot() override;
+  void restore(const Snapshot& rows) override;
   PgConnection& connection() { return conn_; }
 
  private:

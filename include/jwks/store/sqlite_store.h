@@ -64,6 +64,8 @@ class SqliteStore final : public Store {
   KeyRepository& keys() override { return keys_; }
   UserRepository& users() override { return users_; }
   std::unique_ptr<ExclusiveTransaction> exclusive() override;
+  Snapshot snapshot() override;
+  void restore(const Snapshot& rows) override;
   Database& database() { return *db_; }
   const Database& database() const { return *db_; }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "jwks/store/key_repository.h"
+#include "jwks/store/snapshot.h"
 #include "jwks/store/store_error.h"
 #include "jwks/store/user_repository.h"
 
@@ -39,6 +40,14 @@ class Store {
   // Begins the exclusive transaction; waits for another holder (up to the
   // busy timeout, else StoreError kBusy).
   virtual std::unique_ptr<ExclusiveTransaction> exclusive() = 0;
+
+  // Every row worth moving, read in one transaction.
+  virtual Snapshot snapshot() = 0;
+  // Writes `rows` into this store, which must hold no key, user or login
+  // (else std::runtime_error and nothing is written), keeping every id, so
+  // that row-id kids and auth_logs.user_id mean what they meant. One
+  // transaction.
+  virtual void restore(const Snapshot& rows) = 0;
 };
 
 struct RateDecision {
