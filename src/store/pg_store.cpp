@@ -16,8 +16,8 @@ class PgExclusive final : public ExclusiveTransaction {
   PgTransaction tx_;
 };
 
-std::unique_ptr<PgConnection> connect_migrated(const std::string& uri, int lock_timeout_ms) {
-  auto conn = std::make_unique<PgConnection>(uri, lock_timeout_ms);
+std::shared_ptr<PgConnection> connect_migrated(const std::string& uri, int lock_timeout_ms) {
+  auto conn = std::make_shared<PgConnection>(uri, lock_timeout_ms);
   migrate(*conn);
   return conn;
 }
@@ -69,7 +69,7 @@ std::unique_ptr<Store> PgSource::open() {
     // one emptied meanwhile) is brought up to date as on SQLite.
     const PgResult r = conn.exec("SELECT coalesce(max(version), 0) FROM jwks_schema_version");
     if (r.int64(0, 0) != kPgSchemaVersion) migrate(conn);
-    return std::make_unique<PgStore>(conn);
+    return std::make_unique<PgStore>(conn_);
   });
 }
 

@@ -365,7 +365,8 @@ BOOST_AUTO_TEST_CASE(postgresql_counts_on_its_own_clock) {
 BOOST_AUTO_TEST_CASE(postgresql_connection_lost_is_opened_again) {
   test::PgBackend backend;
   store::PgSource src(backend.uri, 10000);
-  src.open()->keys().all();
+  const std::unique_ptr<store::Store> held = src.open();  // a request's store, still open below
+  held->keys().all();
   // The server ends every connection of this schema's user but ours (a
   // restart or a failover looks the same to the kept connection).
   store::PgConnection admin(backend.base, 10000);
@@ -373,8 +374,16 @@ BOOST_AUTO_TEST_CASE(postgresql_connection_lost_is_opened_again) {
       "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
       "WHERE application_name = 'jwks-fcgi' AND pid <> pg_backend_pid() AND datname = current_database()");
   BOOST_TEST(killed.int64(0, 0) >= 1);
-  BOOST_TEST(src.open()->keys().all().empty());  // a new connection, no error
-  BOOST_TEST(src.acquire_rate(store::kAuthBucket, "192.0.2.10", 0, 1000, 1).allowed);
+  BOOST_TEST(src.acquire_rate(store::kAuthBucket, "192.0.2.10", 0, 1000, 1).allowed);  // a new connection, no error
+  BOOST_TEST(src.open()->keys().all().empty());
+  // The store opened before keeps the old connection alive (no dangling
+  // reference), which reports that it is gone.
+  try {
+    held->keys().all();
+    BOOST_FAIL("the terminated connection answered");
+  } catch (const store::StoreError& e) {
+    BOOST_TEST((e.kind() == StoreErrorKind::kUnavailable), e.what());
+  }
 }
 
 BOOST_AUTO_TEST_CASE(postgresql_has_the_contract_tables_and_columns) {

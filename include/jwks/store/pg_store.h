@@ -63,13 +63,14 @@ class PgUserRepository final : public UserRepository {
   PgConnection& conn_;
 };
 
-// A PostgreSQL store on a connection it borrows (from a PgSource) or owns
-// (a command's). The exclusive transaction is READ COMMITTED holding
+// A PostgreSQL store on a connection it shares with a PgSource (which may
+// replace its own while this store lives: this one keeps the old) or owns (a
+// command's). The exclusive transaction is READ COMMITTED holding
 // pg_advisory_xact_lock on one key, so each statement in it reads what
 // every host committed before.
 class PgStore final : public Store {
  public:
-  explicit PgStore(PgConnection& conn) : conn_(conn) {}
+  explicit PgStore(std::shared_ptr<PgConnection> conn) : owned_(std::move(conn)), conn_(*owned_) {}
   // Connects, migrates and owns the connection. Throws PgError.
   PgStore(const std::string& uri, int lock_timeout_ms);
 
@@ -81,7 +82,7 @@ class PgStore final : public Store {
   PgConnection& connection() { return conn_; }
 
  private:
-  std::unique_ptr<PgConnection> owned_;
+  std::shared_ptr<PgConnection> owned_;
   PgConnection& conn_;
   PgKeyRepository keys_{conn_};
   PgUserRepository users_{conn_};
@@ -117,7 +118,7 @@ class PgSource final : public StoreSource {
   std::string uri_;
   int lock_timeout_ms_;
   bool server_clock_ = true;
-  std::unique_ptr<PgConnection> conn_;
+  std::shared_ptr<PgConnection> conn_;  // shared with the stores open() returned
 };
 
 }  // namespace jwks::store
