@@ -1,18 +1,8 @@
 #include "jwks/store/pg_store.h"
+#include "key_columns.h"
 
 namespace jwks::store {
 namespace {
-
-// As in sqlite_key_repository.cpp. Every key has a schedule row here (the
-// PostgreSQL schema starts at SQLite's version 8), but the join stays a left
-// one: a row a copy left without one reads as SQLite reads it.
-#define JWKS_KEY_COLUMNS                                                                                \
-  "k.kid, p.created_at, coalesce(s.published_at, p.created_at), coalesce(s.active_at, p.created_at), " \
-  "coalesce(s.retire_at, k.exp), k.exp, coalesce(s.retired_early, 0), p.alg, p.jwk, "                   \
-  "coalesce(p.thumbprint, ''), p.legacy_kid, s.token_lifetime "
-#define JWKS_KEY_TABLES "FROM keys k JOIN key_public p ON p.kid = k.kid LEFT JOIN key_schedule s ON s.kid = k.kid "
-
-constexpr int kEnvelopeColumn = 12;
 
 KeyRecord read_record(const PgResult& r, int row) {
   KeyRecord k;

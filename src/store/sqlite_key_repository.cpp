@@ -1,20 +1,10 @@
 #include "jwks/store/sqlite_store.h"
 
 #include "jwks/store/statement.h"
+#include "key_columns.h"
 
 namespace jwks::store {
 namespace {
-
-// Keys from before schema v4 have no schedule row: they read as published
-// and active from their creation until their expiry.
-#define JWKS_KEY_COLUMNS                                                                                   \
-  "k.kid, p.created_at, coalesce(s.published_at, p.created_at), coalesce(s.active_at, p.created_at), "    \
-  "coalesce(s.retire_at, k.exp), k.exp, coalesce(s.retired_early, 0), p.alg, p.jwk, "                      \
-  "coalesce(p.thumbprint, ''), p.legacy_kid, s.token_lifetime "
-#define JWKS_KEY_TABLES \
-  "FROM keys k JOIN key_public p ON p.kid = k.kid LEFT JOIN key_schedule s ON s.kid = k.kid "
-
-constexpr int kEnvelopeColumn = 12;
 
 KeyRecord read_record(const Statement& s) {
   KeyRecord r;
