@@ -343,6 +343,12 @@ int copy_store(const std::vector<std::string>& args, int busy_timeout_ms, const 
   if (args.size() != 2 || args[0].empty() || args[1].empty()) return usage_error("usage: jwksctl copy-store FROM TO");
   if (args[0] == args[1]) return usage_error("copy-store: FROM and TO are the same store");
   const std::unique_ptr<store::Store> from = store::open_store(args[0], busy_timeout_ms, false);
+  // A new SQLite target is made as init makes a store: as the owner of its
+  // directory when run as root (the source is open already).
+  struct stat existing {};
+  if (!store::is_postgres_uri(args[1]) && ::lstat(args[1].c_str(), &existing) != 0 && ::geteuid() == 0 &&
+      !become_owner_of_new_store(args[1]))
+    return kFailure;
   const std::unique_ptr<store::Store> to = store::open_store(args[1], busy_timeout_ms, true);
   auto copied = service::copy_store(*from, *to, master);
   if (!copied) {

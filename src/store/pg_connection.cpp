@@ -1,6 +1,12 @@
 #include "jwks/store/pg_connection.h"
 
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <charconv>
+#include <stdexcept>
 
 namespace jwks::store {
 namespace {
@@ -14,7 +20,9 @@ std::string message_of(const PGconn* conn) {
 }  // namespace
 
 StoreErrorKind PgError::kind_of(std::string_view s) {
-  if (s.empty() || s.starts_with("08") || s.starts_with("57P") || s.starts_with("53") || s == "25006")
+  // 57014: a statement cancelled or past statement_timeout; 58: the server's I/O.
+  if (s.empty() || s.starts_with("08") || s.starts_with("57P") || s.starts_with("53") || s == "25006" ||
+      s == "57014" || s.starts_with("58"))
     return StoreErrorKind::kUnavailable;
   if (s.starts_with("40") || s == "55P03") return StoreErrorKind::kBusy;
   if (s.starts_with("23")) return StoreErrorKind::kConflict;
@@ -72,25 +80,122 @@ std::vector<std::uint8_t> PgResult::bytes(int row, int col) const {
   return out;
 }
 
-PgConnection::PgConnection(const std::string& uri, int lock_timeout_ms) : conn_(PQconnectdb(uri.c_str())) {
+namespace {
+
+// What the URI does not set itself: a bound on connecting, and keepalives so
+// that a server whose host vanished (no reset) is noticed. The URI comes
+// after these, so anything it sets wins.
+struct ConnectDefaults {
+  const char* keyword;
+  const char* value;
+};
+constexpr ConnectDefaults kDefaults[] = {
+    {"connect_timeout", "5"}, {"keepalives", "1"}, {"keepalives_idle", "10"}, {"keepalives_interval", "5"},
+    {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"}};
+
+bool parses(const std::string& uri) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(uri.c_str(), &error);
+  PQfreemem(error);  // may quote the URI, password included: never shown
+  if (options == nullptr) return false;
+  PQconninfoFree(options);
+  return true;
+}
+
+}  // namespace
+
+PgConnection::PgConnection(const std::string& uri, int lock_timeout_ms, int answer_grace_ms)
+    : lock_timeout_ms_(std::max(lock_timeout_ms, 1)), answer_grace_ms_(std::max(answer_grace_ms, 0)) {
+  if (!parses(uri)) {
+    throw PgError("", "cannot connect to PostgreSQL: JWKS_DB is not a connection URI libpq can parse (its text is "
+                      "not shown: it may hold a password)");
+  }
+  std::vector<const char*> keywords, values;
+  for (const ConnectDefaults& d : kDefaults) {
+    keywords.push_back(d.keyword);
+    values.push_back(d.value);
+  }
+  keywords.push_back("dbname");
+  values.push_back(uri.c_str());
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_.reset(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1));
   if (!conn_) throw PgError("", "cannot connect to " + redact_uri(uri) + ": out of memory");
   if (PQstatus(conn_.get()) != CONNECTION_OK)
     throw PgError("", "cannot connect to " + redact_uri(uri) + ": " + message_of(conn_.get()));
+  if (PQsetnonblocking(conn_.get(), 1) != 0) throw PgError("", "cannot connect to " + redact_uri(uri) + ": " + message_of(conn_.get()));
   // Times the database fills in (users.date_registered, auth_logs) are UTC;
   // a wait for a lock ends as a busy error, as SQLite's busy timeout does.
+  // Session settings: PgTransaction sets the lock timeout again for its own
+  // transaction, for poolers that swap sessions.
   exec("SELECT set_config('TimeZone', 'UTC', false), set_config('lock_timeout', $1, false), "
        "set_config('application_name', 'jwks-fcgi', false), "
        "set_config('client_min_messages', 'warning', false)",
-       PgParams().text(std::to_string(lock_timeout_ms) + "ms"));
+       PgParams().text(std::to_string(lock_timeout_ms_) + "ms"));
 }
 
 PgResult PgConnection::exec(std::string_view sql, const PgParams& params) {
+  if (!ok()) fail_connection("the connection was closed");
   const std::string text(sql);
-  return check(PQexecParams(conn_.get(), text.c_str(), params.size(), nullptr, params.values(), params.lengths(),
-                            params.formats(), 0));
+  if (PQsendQueryParams(conn_.get(), text.c_str(), params.size(), nullptr, params.values(), params.lengths(),
+                        params.formats(), 0) == 0)
+    fail_connection(message_of(conn_.get()));
+  return await_result("a statement");
 }
 
-void PgConnection::exec_script(const char* sql) { check(PQexec(conn_.get(), sql)); }
+void PgConnection::exec_script(const char* sql) {
+  if (!ok()) fail_connection("the connection was closed");
+  if (PQsendQuery(conn_.get(), sql) == 0) fail_connection(message_of(conn_.get()));
+  await_result("a script");
+}
+
+void PgConnection::fail_connection(const std::string& why) {
+  conn_.reset();  // a connection in an unknown state is never used again
+  throw PgError("", "PostgreSQL: " + why);
+}
+
+PgResult PgConnection::await_result(const char* what) {
+  using Clock = std::chrono::steady_clock;
+  const int budget_ms = lock_timeout_ms_ + answer_grace_ms_;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(budget_ms);
+  auto wait_for = [&](short events) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      fail_connection(std::string("no answer to ") + what + " within " + std::to_string(budget_ms) +
+                      " ms: the connection is closed");
+    }
+    pollfd p{PQsocket(conn_.get()), events, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60000)));
+    if (n < 0 && errno != EINTR) fail_connection("poll failed");
+  };
+  // Everything sent first (a large bytea may not fit the socket buffer).
+  for (;;) {
+    const int f = PQflush(conn_.get());
+    if (f == 0) break;
+    if (f < 0) fail_connection(message_of(conn_.get()));
+    wait_for(POLLOUT | POLLIN);
+    if (PQconsumeInput(conn_.get()) == 0) fail_connection(message_of(conn_.get()));
+  }
+  std::optional<PgResult> first_error, last;
+  for (;;) {
+    while (PQisBusy(conn_.get()) != 0) {
+      wait_for(POLLIN);
+      if (PQconsumeInput(conn_.get()) == 0) fail_connection(message_of(conn_.get()));
+    }
+    PGresult* r = PQgetResult(conn_.get());
+    if (r == nullptr) break;
+    const ExecStatusType st = PQresultStatus(r);
+    PgResult res(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      if (!first_error) first_error.emplace(std::move(res));
+    } else {
+      last.emplace(std::move(res));
+    }
+  }
+  if (first_error) return check(first_error->res_.release());
+  if (!last) fail_connection(std::string("no result for ") + what);
+  return std::move(*last);
+}
 
 PgResult PgConnection::check(PGresult* raw) {
   PgResult res(raw);
@@ -99,21 +204,31 @@ PgResult PgConnection::check(PGresult* raw) {
   const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
   const char* constraint = raw ? PQresultErrorField(raw, PG_DIAG_CONSTRAINT_NAME) : nullptr;
   std::string what = raw ? PQresultErrorMessage(raw) : "";
-  if (what.empty()) what = message_of(conn_.get());
+  if (what.empty() && conn_) what = message_of(conn_.get());
   while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
   // No SQLSTATE with a dead connection: the server went away.
   throw PgError(state ? state : (ok() ? "XX000" : ""), "PostgreSQL: " + what, constraint ? constraint : "");
 }
 
 PgTransaction::PgTransaction(PgConnection& conn, bool repeatable_read) : conn_(conn) {
+  if (conn_.ok() && !conn_.idle()) throw std::logic_error("PgTransaction: a transaction is already open on this connection");
   conn_.exec(repeatable_read ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN ISOLATION LEVEL READ COMMITTED");
+  try {
+    conn_.exec("SELECT set_config('lock_timeout', $1, true)",
+               PgParams().text(std::to_string(conn_.lock_timeout_ms()) + "ms"));
+  } catch (...) {
+    rollback();
+    throw;
+  }
 }
 
 PgTransaction::~PgTransaction() { rollback(); }
 
 void PgTransaction::commit() {
-  conn_.exec("COMMIT");
+  // COMMIT of a transaction an error aborted answers "ROLLBACK", not an error.
+  const PgResult r = conn_.exec("COMMIT");
   open_ = false;
+  if (r.command_status() != "COMMIT") throw PgError("40000", "PostgreSQL rolled the transaction back instead of committing it");
 }
 
 void PgTransaction::rollback() noexcept {

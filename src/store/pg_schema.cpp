@@ -69,15 +69,19 @@ CREATE INDEX IF NOT EXISTS jwks_rate_events_bucket_at ON jwks_rate_events(bucket
 -- on a hash of it, held until the call's transaction ends, so concurrent
 -- requests from any number of hosts are counted exactly; "now" is read
 -- after the lock, from this server's clock unless p_now_ms is given (tests).
--- Other addresses' expired rows are pruned now and then, not every time.
+-- The wait for the lock is bounded by p_lock_timeout_ms (set for this
+-- transaction only, so it holds behind a pooler that swaps sessions).
+-- Other addresses' expired rows are pruned now and then, not every time,
+-- skipping rows another call holds (so two prunes never deadlock).
 CREATE OR REPLACE FUNCTION jwks_rate_acquire(p_bucket TEXT, p_addr TEXT, p_now_ms BIGINT,
-                                             p_window_ms BIGINT, p_limit BIGINT)
+                                             p_window_ms BIGINT, p_limit BIGINT, p_lock_timeout_ms BIGINT)
 RETURNS BIGINT LANGUAGE plpgsql AS $fn$
 DECLARE
   now_ms BIGINT;
   counted BIGINT;
   oldest BIGINT;
 BEGIN
+  PERFORM set_config('lock_timeout', p_lock_timeout_ms || 'ms', true);
   PERFORM pg_advisory_xact_lock(721605, hashtext(p_bucket || ' ' || p_addr));
   now_ms := coalesce(p_now_ms, floor(extract(epoch FROM clock_timestamp()) * 1000)::BIGINT);
   DELETE FROM jwks_rate_events WHERE bucket = p_bucket AND addr = p_addr AND at_ms <= now_ms - p_window_ms;
@@ -88,7 +92,9 @@ BEGIN
   END IF;
   INSERT INTO jwks_rate_events (bucket, addr, at_ms) VALUES (p_bucket, p_addr, now_ms);
   IF random() < 0.01 THEN
-    DELETE FROM jwks_rate_events WHERE bucket = p_bucket AND at_ms <= now_ms - p_window_ms;
+    DELETE FROM jwks_rate_events WHERE ctid IN (
+      SELECT ctid FROM jwks_rate_events WHERE bucket = p_bucket AND at_ms <= now_ms - p_window_ms
+      FOR UPDATE SKIP LOCKED);
   END IF;
   RETURN 0;
 END

@@ -16,11 +16,18 @@ PgParams& optional_text(PgParams& p, const std::optional<std::string>& v) { retu
 }  // namespace
 
 Snapshot PgStore::snapshot() {
-  PgTransaction tx(conn_, true);  // one snapshot for the three reads
+  PgTransaction tx(conn_, true);  // one snapshot for the reads
+  Snapshot out = read_rows();
+  tx.commit();
+  return out;
+}
+
+Snapshot PgStore::read_rows() {
   Snapshot out;
   out.keys = keys_.all_sealed();
   const PgResult users = conn_.exec(
-      "SELECT u.id, u.username, u.password_hash, u.email, u.date_registered::text, u.last_login::text, "
+      "SELECT u.id, u.username, u.password_hash, u.email, to_char(u.date_registered, 'YYYY-MM-DD HH24:MI:SS'), "
+      "to_char(u.last_login, 'YYYY-MM-DD HH24:MI:SS'), "
       "n.canonical, n.skeleton FROM users u LEFT JOIN user_names n ON n.user_id = u.id ORDER BY u.id");
   for (int i = 0; i < users.rows(); ++i) {
     out.users.push_back(UserRow{users.int64(i, 0), users.text(i, 1), users.text(i, 2), optional_text(users, i, 3),
@@ -28,13 +35,14 @@ Snapshot PgStore::snapshot() {
                                 optional_text(users, i, 7)});
   }
   const PgResult logins =
-      conn_.exec("SELECT id, request_ip, request_timestamp::text, user_id FROM auth_logs ORDER BY id");
+      conn_.exec("SELECT id, request_ip, to_char(request_timestamp, 'YYYY-MM-DD HH24:MI:SS'), user_id FROM auth_logs "
+                 "ORDER BY id");
   for (int i = 0; i < logins.rows(); ++i) {
     AuthLogRow r{logins.int64(i, 0), logins.text(i, 1), optional_text(logins, i, 2), std::nullopt};
     if (!logins.is_null(i, 3)) r.user_id = logins.int64(i, 3);
     out.logins.push_back(std::move(r));
   }
-  tx.commit();
+  require_all_keys(conn_.exec("SELECT count(*) FROM keys").int64(0, 0), out);
   return out;
 }
 
@@ -88,6 +96,7 @@ void PgStore::restore(const Snapshot& rows) {
                "FROM users");
     conn_.exec("SELECT setval(pg_get_serial_sequence('auth_logs', 'id'), coalesce(max(id), 1), max(id) IS NOT NULL) "
                "FROM auth_logs");
+    require_same(rows, read_rows());
   });
 }
 

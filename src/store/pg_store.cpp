@@ -49,15 +49,16 @@ PgConnection& PgSource::connection() {
 
 template <typename F>
 auto PgSource::with_connection(F&& use) -> decltype(use(std::declval<PgConnection&>())) {
-  const bool kept = conn_ != nullptr;
+  const PgConnection* before = conn_.get();
   PgConnection& conn = connection();
+  const bool kept = &conn == before;
   try {
     return use(conn);
   } catch (const PgError& e) {
     // A kept connection the server closed (a restart, a failover, an idle
-    // timeout) fails its first statement: connect again, once. A new one
-    // that fails is the answer.
-    if (!kept || e.kind() != StoreErrorKind::kUnavailable) throw;
+    // timeout) fails its first statement: connect again, once. One opened
+    // for this call that fails is the answer, and so is any other error.
+    if (!kept || !e.connection_lost()) throw;
     conn_.reset();
     return use(connection());
   }
@@ -79,19 +80,32 @@ RateDecision PgSource::acquire_rate(std::string_view bucket, std::string_view ad
     PgParams params;
     params.text(bucket).text(addr);
     if (server_clock_) params.null(); else params.int64(now_ms);
-    params.int64(window_ms).int64(limit);
-    const std::int64_t wait = conn.exec("SELECT jwks_rate_acquire($1, $2, $3, $4, $5)", params).int64(0, 0);
-    return RateDecision{wait == 0, wait};
+    params.int64(window_ms).int64(limit).int64(conn.lock_timeout_ms());
+    // One statement, its own transaction: a deadlock or serialization
+    // failure left nothing behind, so it runs again (three tries).
+    for (int attempt = 1;; ++attempt) {
+      try {
+        const std::int64_t wait =
+            conn.exec("SELECT jwks_rate_acquire($1, $2, $3, $4, $5, $6)", params).int64(0, 0);
+        return RateDecision{wait == 0, wait};
+      } catch (const PgError& e) {
+        if (!e.retryable() || attempt == 3) throw;
+      }
+    }
   });
 }
 
 HashingSlot PgSource::with_hashing_slot(int slots, const std::function<void()>& hash) {
-  PgConnection& conn = connection();
-  PgTransaction tx(conn);
-  if (conn.exec("SELECT jwks_try_hashing_slot($1)", PgParams().int64(slots)).int64(0, 0) < 0) return HashingSlot::kAllTaken;
-  hash();
-  tx.rollback();  // releases the slot; the transaction wrote nothing
-  return HashingSlot::kAcquired;
+  // The database is reached before the hashing starts: a failure there (the
+  // only one with_connection retries) comes before hash() runs.
+  return with_connection([&](PgConnection& conn) {
+    PgTransaction tx(conn);
+    if (conn.exec("SELECT jwks_try_hashing_slot($1)", PgParams().int64(slots)).int64(0, 0) < 0)
+      return HashingSlot::kAllTaken;
+    hash();
+    tx.rollback();  // releases the slot; the transaction wrote nothing
+    return HashingSlot::kAcquired;
+  });
 }
 
 }  // namespace jwks::store

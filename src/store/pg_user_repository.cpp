@@ -48,8 +48,9 @@ std::optional<UserRecord> PgUserRepository::find_by_username(std::string_view us
 
 std::vector<UserRepository::Listing> PgUserRepository::list() const {
   const PgResult r = conn_.exec(
-      "SELECT u.id, u.username, coalesce(u.email, ''), coalesce(u.date_registered::text, ''), "
-      "coalesce(u.last_login::text, ''), n.user_id IS NOT NULL "
+      "SELECT u.id, u.username, coalesce(u.email, ''), "
+      "coalesce(to_char(u.date_registered, 'YYYY-MM-DD HH24:MI:SS'), ''), "
+      "coalesce(to_char(u.last_login, 'YYYY-MM-DD HH24:MI:SS'), ''), n.user_id IS NOT NULL "
       "FROM users u LEFT JOIN user_names n ON n.user_id = u.id ORDER BY u.id");
   std::vector<Listing> out;
   for (int i = 0; i < r.rows(); ++i)

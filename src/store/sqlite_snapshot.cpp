@@ -21,6 +21,12 @@ void bind_optional(Statement& s, int index, const std::optional<std::string>& v)
 
 Snapshot SqliteStore::snapshot() {
   Transaction tx(*db_, TransactionMode::kDeferred);  // one consistent read
+  Snapshot out = read_rows();
+  tx.commit();
+  return out;
+}
+
+Snapshot SqliteStore::read_rows() {
   Snapshot out;
   out.keys = keys_.all_sealed();
   Statement users(*db_, "SELECT u.id, u.username, u.password_hash, u.email, u.date_registered, u.last_login, "
@@ -36,7 +42,9 @@ Snapshot SqliteStore::snapshot() {
     if (!logins.is_null(3)) r.user_id = logins.column_int64(3);
     out.logins.push_back(std::move(r));
   }
-  tx.commit();
+  Statement count(*db_, "SELECT count(*) FROM keys");
+  count.step();
+  require_all_keys(count.column_int64(0), out);
   return out;
 }
 
@@ -83,6 +91,7 @@ void SqliteStore::restore(const Snapshot& rows) {
     if (l.user_id) ins.bind(4, *l.user_id); else ins.bind_null(4);
     ins.run();
   }
+  require_same(rows, read_rows());
   tx.commit();
 }
 

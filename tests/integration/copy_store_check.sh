@@ -11,6 +11,7 @@ base=$(cat "$JWKS_COPY_PG_URI_FILE")
 pgdb=jwks_copy_$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')
 psql -X -q -v ON_ERROR_STOP=1 "$base" -c "CREATE DATABASE $pgdb" || exit 1
 pg=${base/\/jwks\?/\/$pgdb\?}
+[ "$pg" != "$base" ] || { echo "the test server's URI names no /jwks? database: $base" >&2; exit 1; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/copy-store.XXXXXX")
 trap 'rm -rf "$dir"; psql -X -q "$base" -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)"' EXIT
 passed=0 failed=0

@@ -16,6 +16,7 @@ base=$(cat "$JWKS_SERVE_PG_URI_FILE")
 pgdb=jwks_serve_$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')
 psql -X -q -v ON_ERROR_STOP=1 "$base" -c "CREATE DATABASE $pgdb" || exit 1
 db=${base/\/jwks\?/\/$pgdb\?}
+[ "$db" != "$base" ] || { echo "the test server's URI names no /jwks? database: $base" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/jwks-serve-hosts.XXXXXX")   # 0700
 key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 issuer=https://auth.example.test

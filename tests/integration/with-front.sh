@@ -58,6 +58,7 @@ if [ -z "${JWKS_TEST_DB:-}" ] && [ -n "${JWKS_TEST_PG_URI_FILE:-}" ]; then
   pg_fresh=jwks_$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')
   psql -X -q -v ON_ERROR_STOP=1 "$pg_base" -c "CREATE DATABASE $pg_fresh" >&2
   JWKS_TEST_DB=${pg_base/\/jwks\?/\/$pg_fresh\?}
+  [ "$JWKS_TEST_DB" != "$pg_base" ] || { echo "the test server's URI names no /jwks? database: $pg_base" >&2; exit 1; }
 fi
 jwks_prepare_store "${JWKS_TEST_DB:-$state/db/test.db}" "$ctl" > /dev/null
 umask 027

@@ -5,6 +5,7 @@
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include "jwks/service/key_factory.h"
 #include "jwks/service/key_manager.h"
 #include "jwks/store/store_source.h"
+#include "jwks/store/statement.h"
 #include "store_backends.h"
 
 using namespace jwks;
@@ -415,4 +417,86 @@ BOOST_AUTO_TEST_CASE(postgresql_has_the_contract_tables_and_columns) {
   store::migrate(conn);
   BOOST_TEST(store::schema_version(conn) == store::kPgSchemaVersion);
   BOOST_TEST(conn.exec("SELECT count(*) FROM jwks_schema_version").int64(0, 0) == store::kPgSchemaVersion);
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_a_server_that_stops_answering_ends_the_request) {
+  test::PgBackend backend;
+  // A short grace: the deadline is the lock timeout (100 ms) plus 200 ms.
+  store::PgConnection conn(backend.uri, 100, 200);
+  const std::int64_t pid = conn.exec("SELECT pg_backend_pid()").int64(0, 0);
+  BOOST_REQUIRE(::kill(static_cast<pid_t>(pid), SIGSTOP) == 0);  // the server process serving us, frozen
+  try {
+    conn.exec("SELECT 1");
+    BOOST_FAIL("a frozen server answered");
+  } catch (const store::StoreError& e) {
+    BOOST_TEST((e.kind() == StoreErrorKind::kUnavailable), e.what());
+  }
+  BOOST_TEST(!conn.ok());  // never used again
+  ::kill(static_cast<pid_t>(pid), SIGCONT);
+  store::PgConnection(backend.base, 10000).exec("SELECT pg_terminate_backend($1)", store::PgParams().int64(pid));
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_a_uri_that_does_not_parse_never_shows_its_password) {
+  try {
+    store::PgConnection("postgresql://jwks:s3cr%zzet@127.0.0.1:1/jwks", 1000);
+    BOOST_FAIL("connected");
+  } catch (const store::StoreError& e) {
+    BOOST_TEST((e.kind() == StoreErrorKind::kUnavailable));
+    BOOST_TEST(std::string(e.what()).find("s3cr") == std::string::npos, e.what());
+  }
+  try {  // parses, but no server: the message names the host, never the password
+    store::PgConnection("postgresql://jwks:s3cret@127.0.0.1:1/jwks?connect_timeout=2", 1000);
+    BOOST_FAIL("connected");
+  } catch (const store::StoreError& e) {
+    BOOST_TEST(std::string(e.what()).find("s3cret") == std::string::npos, e.what());
+    BOOST_TEST(std::string(e.what()).find("127.0.0.1") != std::string::npos, e.what());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_session_and_transaction_settings) {
+  test::PgBackend backend;
+  store::PgConnection conn(backend.uri, 0);  // JWKS_BUSY_TIMEOUT_MS=0: at once, never "no limit"
+  BOOST_TEST(conn.exec("SHOW lock_timeout").text(0, 0) == "1ms");
+  {
+    store::PgTransaction tx(conn);
+    BOOST_CHECK_THROW(store::PgTransaction nested(conn), std::logic_error);
+    BOOST_TEST(conn.exec("SHOW lock_timeout").text(0, 0) == "1ms");  // set for the transaction too
+  }
+  {
+    store::PgTransaction tx(conn);
+    BOOST_CHECK_THROW(conn.exec("SELECT 1/0"), store::PgError);
+    BOOST_CHECK_THROW(tx.commit(), store::PgError);  // the server rolled back: not a success
+  }
+  BOOST_TEST(conn.idle());
+  // Times read the same whatever the session's DateStyle.
+  test::PgBackend other;
+  store::PgStore s(other.uri, 5000);
+  s.connection().exec("SET DateStyle = 'SQL, DMY'");
+  BOOST_REQUIRE(s.users().insert("dated", "h", "dated@example.com").ok());
+  const std::string when = s.users().list().at(0).date_registered;
+  BOOST_TEST(when.size() == 19u);
+  BOOST_TEST(when[4] == '-', when);
+}
+
+BOOST_AUTO_TEST_CASE(copy_store_refuses_what_it_cannot_copy_exactly) {
+  test::SqliteBackend from;
+  test::PgBackend to;
+  {
+    store::SqliteStore src(from.path);
+    BOOST_REQUIRE(src.users().insert("frac", "h", "frac@example.com").ok());
+    // A time with fractions of a second (written by another program):
+    // timestamp(0) would round it, so the copy is refused and rolled back.
+    store::Statement(src.database(), "UPDATE users SET date_registered = '2026-01-02 03:04:05.678'").run();
+  }
+  auto src = from.open();
+  auto dst = to.open();
+  BOOST_CHECK_THROW(dst->restore(src->snapshot()), std::runtime_error);
+  BOOST_TEST(dst->users().list().empty());  // nothing was written
+  // A key row without its public half is refused when read, not left behind.
+  test::SqliteBackend orphan;
+  {
+    store::SqliteStore s(orphan.path);
+    store::Statement(s.database(), "INSERT INTO keys (key, exp) VALUES (x'01', 1)").run();
+  }
+  BOOST_CHECK_THROW(orphan.open()->snapshot(), std::runtime_error);
 }

@@ -24,10 +24,11 @@ struct CopyReport {
 
 // Copies every key, user and login from `from` into `to` (an empty store,
 // of either backend), keys still sealed as they are and every id kept. Each
-// key must open with `master` first (else nothing is written); afterwards
-// `to` is read back and must hold exactly what was copied, each key opening
-// with `master`. Throws store::StoreError, or std::runtime_error for a target
-// that is not empty.
+// key must open with `master` first (else nothing is written); `to` is read
+// back and compared before it commits (Store::restore), then each copied key
+// is opened with `master` once more. Throws store::StoreError, or
+// std::runtime_error for a target that is not empty, a mismatch, or a source
+// key row without its public half: then nothing is written.
 util::Result<CopyReport, std::string> copy_store(store::Store& from, store::Store& to, const crypto::MasterKey& master);
 
 }  // namespace jwks::service

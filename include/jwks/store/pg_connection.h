@@ -35,6 +35,9 @@ class PgError : public StoreError {
   // unavailable. 40 (serialization, deadlock) and 55P03 (lock timeout):
   // busy. 23 (integrity): conflict. Anything else: internal.
   static StoreErrorKind kind_of(std::string_view sqlstate);
+  // The connection itself failed (no answer, class 08, 57P): it must be
+  // opened again.
+  bool connection_lost() const { return sqlstate_.empty() || sqlstate_.starts_with("08") || sqlstate_.starts_with("57P"); }
 
  private:
   std::string sqlstate_;
@@ -70,6 +73,7 @@ class PgResult {
   std::string text(int row, int col) const;
   std::int64_t int64(int row, int col) const;
   std::vector<std::uint8_t> bytes(int row, int col) const;  // a bytea column
+  std::string command_status() const { return PQcmdStatus(res_.get()); }  // "COMMIT", "INSERT 0 1", ...
 
  private:
   friend class PgConnection;
@@ -83,34 +87,51 @@ class PgResult {
 class PgConnection {
  public:
   // Connects with libpq to `uri` (a connection URI; libpq's PG* environment
-  // variables and sslmode apply) and sets the session up: UTC, a lock
-  // timeout of `lock_timeout_ms`. Throws PgError (kUnavailable).
-  PgConnection(const std::string& uri, int lock_timeout_ms);
+  // variables, sslmode and the rest apply; where the URI sets none, a
+  // connect_timeout of 5 s and TCP keepalives that notice a vanished server
+  // within about 30 s) and sets the session up: UTC, lock_timeout
+  // `lock_timeout_ms` (at least 1 ms: PostgreSQL reads 0 as no limit). Throws
+  // PgError (kUnavailable).
+  // `answer_grace_ms`: see exec.
+  PgConnection(const std::string& uri, int lock_timeout_ms, int answer_grace_ms = 10000);
 
-  // Runs one statement. Throws PgError.
+  // Runs one statement. A server that has not answered within the lock
+  // timeout plus the answer grace (frozen, unreachable without a reset) ends
+  // the connection: PgError kUnavailable. Throws PgError.
   PgResult exec(std::string_view sql, const PgParams& params = {});
   // Runs statements without parameters (a migration's DDL). Throws PgError.
   void exec_script(const char* sql);
 
-  // Whether libpq still thinks the connection is usable, and whether it sits
-  // outside any transaction.
-  bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
-  bool idle() const { return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE; }
+  int lock_timeout_ms() const { return lock_timeout_ms_; }
+
+  // Whether the connection is still usable, and whether it sits outside any
+  // transaction.
+  bool ok() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+  bool idle() const { return ok() && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE; }
 
  private:
+  // Waits for the answer to what was sent, up to the deadline, and returns
+  // its result (the first error, else the last result). Throws PgError.
+  PgResult await_result(const char* what);
   // Adopts a result; throws PgError unless it reports success.
   PgResult check(PGresult* raw);
+  [[noreturn]] void fail_connection(const std::string& why);
 
   struct Finish {
     void operator()(PGconn* c) const noexcept { PQfinish(c); }
   };
   std::unique_ptr<PGconn, Finish> conn_;
+  int lock_timeout_ms_;
+  int answer_grace_ms_;
 };
 
 // A transaction on a PostgreSQL connection, at READ COMMITTED unless
 // `repeatable_read` (one snapshot for every statement: a consistent read of
-// several tables): rolls back in its destructor unless committed; never
-// throws there.
+// several tables), with the connection's lock timeout set for it alone (so
+// it holds behind PgBouncer, which may hand the next transaction another
+// server session). Refuses (std::logic_error) to begin inside another
+// transaction. Rolls back in its destructor unless committed; never throws
+// there. commit() throws PgError if the server rolled back instead.
 class PgTransaction {
  public:
   explicit PgTransaction(PgConnection& conn, bool repeatable_read = false);

@@ -82,6 +82,8 @@ class PgStore final : public Store {
   PgConnection& connection() { return conn_; }
 
  private:
+  Snapshot read_rows();  // inside the caller's transaction
+
   std::shared_ptr<PgConnection> owned_;
   PgConnection& conn_;
   PgKeyRepository keys_{conn_};

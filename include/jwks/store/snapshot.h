@@ -39,4 +39,13 @@ struct Snapshot {
 
 bool same_keys(const std::vector<SealedKey>& a, const std::vector<SealedKey>& b);
 
+// Throws std::runtime_error naming what differs (keys, users or logins)
+// unless `copied` holds exactly what `source` holds.
+void require_same(const Snapshot& source, const Snapshot& copied);
+
+// Throws std::runtime_error unless every row of `keys` (the table) is in the
+// snapshot: a row without its public half (written by another program) would
+// otherwise be left behind.
+void require_all_keys(std::int64_t key_rows, const Snapshot& rows);
+
 }  // namespace jwks::store

@@ -70,6 +70,8 @@ class SqliteStore final : public Store {
   const Database& database() const { return *db_; }
 
  private:
+  Snapshot read_rows();  // inside the caller's transaction
+
   std::unique_ptr<Database> db_;  // on the heap: the repositories keep referring to it when the store moves
   SqliteKeyRepository keys_{*db_};
   SqliteUserRepository users_{*db_};

@@ -41,12 +41,14 @@ class Store {
   // busy timeout, else StoreError kBusy).
   virtual std::unique_ptr<ExclusiveTransaction> exclusive() = 0;
 
-  // Every row worth moving, read in one transaction.
+  // Every row worth moving, read in one transaction. Throws
+  // std::runtime_error for a key row without its public half.
   virtual Snapshot snapshot() = 0;
-  // Writes `rows` into this store, which must hold no key, user or login
-  // (else std::runtime_error and nothing is written), keeping every id, so
-  // that row-id kids and auth_logs.user_id mean what they meant. One
-  // transaction.
+  // Writes `rows` into this store, which must hold no key, user or login,
+  // keeping every id, so that row-id kids and auth_logs.user_id mean what
+  // they meant; then reads them back and compares them with `rows` before
+  // committing. One transaction: on any failure (a store that is not empty,
+  // a mismatch: std::runtime_error) nothing is written.
   virtual void restore(const Snapshot& rows) = 0;
 };
 
