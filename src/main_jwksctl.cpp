@@ -93,7 +93,7 @@ void print_usage(std::FILE* out) {
   std::fputs("usage: jwksctl <command> [options]\n\ncommands:\n", out);
   for (const Command& c : kCommands) std::fprintf(out, "  %s\n", c.usage);
   std::fputs("\n'jwksctl <command> --help' explains one. Environment: NOT_MY_KEY, JWKS_DB and the other\n"
-             "JWKS_* variables of README.md. Exit codes: 0 ok, 1 failure, 2 not found, 64 usage,\n"
+             "JWKS_* variables of docs/configuration.md. Exit codes: 0 ok, 1 failure, 2 not found, 64 usage,\n"
              "65 bad data, 78 configuration.\n",
              out);
 }
@@ -126,7 +126,7 @@ std::string directory_of(const std::string& path) {
 
 // `jwksctl init` as root on a store that does not exist yet would make it
 // root's, and responders running as another user could not write it. In a
-// directory another user owns (the README's /var/lib/jwks-fcgi, www-data's),
+// directory another user owns (docs/deployment.md's /var/lib/jwks-fcgi, www-data's),
 // the command becomes that user before it creates anything, so every file is
 // theirs from the start (no chown after the fact, which a planted link could
 // redirect). In a directory root owns it warns. Returns false if it could
@@ -139,7 +139,7 @@ bool become_owner_of_new_store(const std::string& path) {
     std::fprintf(stderr,
                  "jwksctl: warning: creating %s as root in a directory root owns: responders running as another "
                  "user (www-data) cannot write it and will answer 503. Create it as that user instead, in a "
-                 "directory it owns (README: Deploying), or give the store and its -wal and -shm files to it.\n",
+                 "directory it owns (docs/deployment.md), or give the store and its -wal and -shm files to it.\n",
                  path.c_str());
     return true;
   }
@@ -282,7 +282,7 @@ int users(store::Store& db, const std::vector<std::string>& args) {
     }
     if (unreachable > 0)
       std::printf("\n%d user(s) cannot log in: their names are look-alikes of earlier users or break the username "
-                  "rules (README); delete them with 'jwksctl users delete'.\n", unreachable);
+                  "rules (docs/http-api.md, Usernames); delete them with 'jwksctl users delete'.\n", unreachable);
     return kOk;
   }
   if (args.size() == 2 && args[0] == "delete") {

@@ -267,7 +267,7 @@ jwks_prepare_store() {
     if [ "$owner" = root ]; then chown -h www-data:www-data "$f"
     elif [ "$owner" != www-data ]; then
       echo "$f belongs to $owner: the responders run as www-data and could not write it." >&2
-      echo "Use another JWKS_DB, or give the store to www-data (README: Deploying)." >&2
+      echo "Use another JWKS_DB, or give the store to www-data (docs/deployment.md)." >&2
       return 1
     fi
   done < <(jwks_store_files "$real")

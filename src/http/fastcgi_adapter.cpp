@@ -129,7 +129,7 @@ void answer(const Router& router, std::span<const char* const> params, bool with
 int serve_cgi(const Router& router, const FastcgiOptions& options) {
   if (std::getenv("REQUEST_METHOD") == nullptr) {
     util::log_error("jwks-fcgi is a FastCGI responder (or a CGI program): start it from a web server, spawn-fcgi "
-                    "or scripts/serve; see README.md");
+                    "or scripts/serve; see docs/deployment.md");
     return 64;  // EX_USAGE
   }
   // RFC 3875 §4.2: the body is CONTENT_LENGTH bytes of standard input, and

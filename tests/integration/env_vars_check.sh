@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # usage: env_vars_check.sh SOURCE_DIR
 # Every variable the responder reads must reach it through every front and
-# be in the README (its table and the deployment env file): a variable
+# be documented (the table of docs/configuration.md and the env file of
+# docs/deployment.md): a variable
 # forgotten in one place is silently ignored there.
 set -uo pipefail
 src=$1
@@ -26,6 +27,6 @@ check "lighttpd bin-copy-environment" \
 check "lighttpd CGI setenv.add-environment" \
   "$( { echo NOT_MY_KEY; sed -n '/setenv.add-environment/,/)/p' "$src/lighttpd/jwks-cgi.conf" | grep -o '"\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)"' | tr -d '"'; } )"
 check "apache FcgidInitialEnv" "$(grep -o '^FcgidInitialEnv [A-Z0-9_]*' "$src/apache/jwks-fcgi.conf" | cut -d' ' -f2)"
-check "README configuration table" "$(grep -o '^| `\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)`' "$src/README.md" | tr -d '|` ')"
-check "README env file" "$(sed -n '/cat > \/etc\/jwks-fcgi\/env <<EOF/,/^EOF/p' "$src/README.md" | grep -o '^#\? \?\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)=' | tr -d '=# ')"
+check "docs/configuration.md table" "$(grep -o '^| `\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)`' "$src/docs/configuration.md" | tr -d '|` ')"
+check "docs/deployment.md env file" "$(sed -n '/cat > \/etc\/jwks-fcgi\/env <<EOF/,/^EOF/p' "$src/docs/deployment.md" | grep -o '^#\? \?\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)=' | tr -d '=# ')"
 exit $failed

@@ -480,7 +480,7 @@ std::vector<Case> make_cases(const User& alice, const User& bob, const User& car
                .body = R"({"username":"mallory-)" + tag + R"(","username":")" + alice.name + R"(","email":"dup-)" +
                        tag + R"(@example.com"})",
                .expect = json_error(400, "invalid_request")});
-  // README: Basic wins when both are present; the body cannot change who logs in.
+  // docs/http-api.md: Basic wins when both are present; the body cannot change who logs in.
   t.push_back({.category = "duplicate-conflicting", .name = "(succeeds) Basic wins over a body naming another user",
                .target = "/auth", .headers = {kJson, basic(alice.name, alice.password)},
                .body = creds(bob.name, bob.password), .expect = ok(200), .logins = 1, .sub = alice.name});
@@ -563,7 +563,7 @@ std::vector<Case> make_cases(const User& alice, const User& bob, const User& car
                .headers = {kJson, "Transfer-Encoding: chunked"},
                .body = R"({"pad":")" + std::string(1500 * 1000, 'p') + R"("})",
                .expect = json_error(413, "payload_too_large"),
-               // mod_fcgid's own limit for a body of unknown length (README): a 500, in the JSON shape.
+               // mod_fcgid's own limit for a body of unknown length (docs/deployment.md): a 500, in the JSON shape.
                .apache = json_error(500, "server_error")});
 
   // -- malformed HTTP framing (raw)
@@ -878,7 +878,7 @@ BOOST_AUTO_TEST_CASE(table_of_hostile_requests) {
   const std::vector<Case> cases = make_cases(g_state.users[0], g_state.users[1], g_state.users[2], tag);
   BOOST_TEST_MESSAGE(cases.size() << " cases through " << front_name());
   // The table's exact size: a case lost in an edit fails here (update the
-  // count, and the README's, when adding one).
+  // count, and docs/reliability.md's, when adding one).
   BOOST_TEST(cases.size() == 139u);
   const bool apache = front_name().rfind("apache", 0) == 0;
 

@@ -59,7 +59,7 @@ std::string kid_of(const std::string& token) {
 
 // A store from before schedules (v3) with two unexpired keys, the newer one
 // signing. `retire NEWER --force`: the older key, superseded long ago, must
-// not sign again (README: "no key retired before it signs again").
+// not sign again (docs/key-lifecycle.md: "no key retired before it signs again").
 BOOST_AUTO_TEST_CASE(a_forced_retirement_in_a_v3_store_never_hands_back_to_an_older_legacy_key) {
   crypto::MasterKey master = test_master();
   service::SigningKeyFactory factory(master);
