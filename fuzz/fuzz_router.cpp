@@ -57,7 +57,6 @@ class CheckingApi final : public service::Api {
     if (fail_with) return util::fail(*fail_with);
     return std::string(R"({"status":"ready"})");
   }
-  bool expired_tokens_allowed() const override { return true; }
 };
 
 // ?expired= as README documents it: the last "expired" field decides; true,

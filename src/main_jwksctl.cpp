@@ -172,8 +172,8 @@ int list_keys(store::Store& db, const service::Settings& settings) {
     // A key made already expired (for ?expired=true) was never published and never signed.
     const bool never = k.created_at >= s.exp;
     auto when = [&](std::int64_t t) { return never ? std::string("-") : utc(t); };
-    std::printf("%-5lld %-43s %-6s %-9s %-20s %-20s %-20s %s\n", static_cast<long long>(k.kid),
-                k.public_kid.empty() ? std::to_string(k.kid).c_str() : k.public_kid.c_str(), k.alg.c_str(),
+    std::printf("%-5lld %-43s %-6s %-9s %-20s %-20s %-20s %s\n", static_cast<long long>(k.row_id),
+                k.public_kid.empty() ? std::to_string(k.row_id).c_str() : k.public_kid.c_str(), k.alg.c_str(),
                 service::to_string(k.state), when(s.published_at).c_str(), when(s.active_at).c_str(),
                 when(s.retire_at).c_str(), utc(s.exp).c_str());
   }

@@ -158,11 +158,11 @@ util::Result<std::string, ServiceError> Issuer::readiness(const std::optional<st
     if (signer == nullptr) {
       return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key", "readyz: no key may sign now"});
     }
-    auto envelope = repo.envelope(signer->kid);
+    auto envelope = repo.envelope(signer->row_id);
     auto key = crypto::open_private_key(master_, envelope.value_or(std::vector<std::uint8_t>{}));
     if (!key) {
       return util::fail(ServiceError{ErrorCode::kUnavailable, "the signing key cannot be decrypted",
-                                     "readyz: key " + std::to_string(signer->kid) + ": " + key.error()});
+                                     "readyz: key " + std::to_string(signer->row_id) + ": " + key.error()});
     }
     nlohmann::json status{{"status", "ready"}, {"active_kid", signer->thumbprint}, {"alg", signer->alg}};
     if (auto next = next_activation(keys, now)) status["next_key_at"] = *next;

@@ -29,13 +29,13 @@ JwksDocument build_jwks(std::span<const store::KeyRecord> records, std::int64_t 
     const nlohmann::json members = nlohmann::json::parse(r.public_jwk, nullptr, /*allow_exceptions=*/false);
     if (!members.is_object() || !jose::members_from_jwk(members)) {
       ++unreadable;
-      util::log_error("key " + std::to_string(r.kid) +
+      util::log_error("key " + std::to_string(r.row_id) +
                       " has an unreadable public JWK in key_public: left out of the key set");
       continue;
     }
     if (!r.thumbprint.empty()) keys.push_back(jose::publishable_jwk(members, r.thumbprint, r.alg));
     // A key from before thumbprint kids also keeps its old kid, for the tokens it signed then.
-    if (r.legacy_kid || r.thumbprint.empty()) keys.push_back(jose::publishable_jwk(members, std::to_string(r.kid), r.alg));
+    if (r.legacy_kid || r.thumbprint.empty()) keys.push_back(jose::publishable_jwk(members, std::to_string(r.row_id), r.alg));
   }
   return JwksDocument{nlohmann::json{{"keys", std::move(keys)}}.dump(), jwks_etag(records, now), max_age, unreadable};
 }
@@ -46,7 +46,7 @@ std::string jwks_etag(std::span<const store::KeyRecord> records, std::int64_t no
   for (const store::KeyRecord& r : records) {
     if (r.exp() <= now) continue;
     // Length-prefixed fields: no two different key sets give the same input.
-    for (const std::string& field : {std::to_string(r.kid), r.thumbprint, r.alg, r.public_jwk,
+    for (const std::string& field : {std::to_string(r.row_id), r.thumbprint, r.alg, r.public_jwk,
                                      std::string(r.legacy_kid ? "1" : "0")}) {
       input += std::to_string(field.size()) + ":" + field;
     }

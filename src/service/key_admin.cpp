@@ -15,7 +15,7 @@ util::Result<int, std::string> rekey(store::Store& store, const crypto::MasterKe
   for (const store::SealedKey& k : repo.all_sealed()) {
     auto plain = crypto::open(current, k.envelope);
     if (!plain) {
-      return util::fail("key " + std::to_string(k.record.kid) + ": " + crypto::describe(plain.error()) +
+      return util::fail("key " + std::to_string(k.record.row_id) + ": " + crypto::describe(plain.error()) +
                         "; nothing was changed");
     }
     // Keys sealed as PKCS#8 (before raw components) are rewritten in the
@@ -24,7 +24,7 @@ util::Result<int, std::string> rekey(store::Store& store, const crypto::MasterKe
     if (crypto::is_pkcs8_material(plain->span())) {
       auto key = crypto::import_key_material(plain->span());
       if (!key) {
-        return util::fail("key " + std::to_string(k.record.kid) + ": its PKCS#8 does not decode; nothing was changed");
+        return util::fail("key " + std::to_string(k.record.row_id) + ": its PKCS#8 does not decode; nothing was changed");
       }
       material = crypto::export_key_material(*key.value());
     } else {
@@ -35,9 +35,9 @@ util::Result<int, std::string> rekey(store::Store& store, const crypto::MasterKe
     if (!check || check->size() != material.size() ||
         !std::equal(check->data(), check->data() + check->size(), material.data()) ||
         !crypto::import_key_material(check->span())) {
-      return util::fail("key " + std::to_string(k.record.kid) + ": the new envelope does not open; nothing was changed");
+      return util::fail("key " + std::to_string(k.record.row_id) + ": the new envelope does not open; nothing was changed");
     }
-    repo.update_envelope(k.record.kid, sealed);
+    repo.update_envelope(k.record.row_id, sealed);
     ++count;
   }
   tx->commit();
@@ -50,7 +50,7 @@ namespace {
 std::optional<std::string> unopened(const std::vector<store::SealedKey>& keys, const crypto::MasterKey& master) {
   for (const store::SealedKey& k : keys) {
     auto plain = crypto::open(master, k.envelope);
-    if (!plain) return "key " + std::to_string(k.record.kid) + ": " + crypto::describe(plain.error());
+    if (!plain) return "key " + std::to_string(k.record.row_id) + ": " + crypto::describe(plain.error());
   }
   return std::nullopt;
 }

@@ -22,7 +22,7 @@ void KeyManager::fill_thumbprints() {
   const std::unique_ptr<store::ExclusiveTransaction> tx = store_.exclusive();
   for (const store::KeyRecord& r : repo.without_thumbprint()) {
     auto tp = jose::jwk_thumbprint(nlohmann::json::parse(r.public_jwk, nullptr, false));
-    if (tp) repo.set_thumbprint(r.kid, *tp);
+    if (tp) repo.set_thumbprint(r.row_id, *tp);
   }
   tx->commit();
 }
@@ -31,7 +31,7 @@ void KeyManager::require_matching_master_key() const {
   auto newest = store_.keys().all_sealed();
   if (!newest.empty() && !factory_.opens(newest.back().envelope)) {
     throw MasterKeyMismatch("NOT_MY_KEY does not open the keys already in the store (key " +
-                             std::to_string(newest.back().record.kid) +
+                             std::to_string(newest.back().record.row_id) +
                              "): refusing to add keys sealed under a different master key");
   }
 }
@@ -61,7 +61,7 @@ KeyChanges KeyManager::run(bool now_requested) {
   plan = plan_rotation(keys, now, policy_, now_requested);
   KeyChanges done;
   for (const RotationPlan::Change& c : plan.changes) {
-    repo.set_schedule(c.kid, c.schedule);
+    repo.set_schedule(c.row_id, c.schedule);
     ++done.rescheduled;
   }
   // If a key became due only meanwhile (none was generated), the next call makes it.
@@ -94,7 +94,7 @@ RetireResult KeyManager::retire(std::string_view kid, bool force) {
     const std::vector<store::KeyRecord> keys = repo.all();
     const store::KeyRecord* key = nullptr;
     for (const store::KeyRecord& k : keys) {
-      if (k.thumbprint == kid || ((k.legacy_kid || k.thumbprint.empty()) && std::to_string(k.kid) == kid)) key = &k;
+      if (k.thumbprint == kid || ((k.legacy_kid || k.thumbprint.empty()) && std::to_string(k.row_id) == kid)) key = &k;
     }
     if (key == nullptr) return result;
     const RetirePlan plan = plan_retire(keys, *key, now, policy_, force);
@@ -110,7 +110,7 @@ RetireResult KeyManager::retire(std::string_view kid, bool force) {
     if (plan.outcome == RetirePlan::Outcome::kNeedsSuccessor) {
       throw std::runtime_error("no successor could be scheduled for key " + std::string(kid));
     }
-    for (const RotationPlan::Change& c : plan.changes) repo.set_schedule(c.kid, c.schedule);
+    for (const RotationPlan::Change& c : plan.changes) repo.set_schedule(c.row_id, c.schedule);
     tx->commit();
     result.outcome = RetireResult::Outcome::kRetired;
     result.retires_at = plan.retires_at;
@@ -141,7 +141,7 @@ std::vector<KeyStatus> KeyManager::list() const {
   const std::int64_t now = clock_.now();
   std::vector<KeyStatus> out;
   for (const store::KeyRecord& r : store_.keys().all()) {
-    out.push_back(KeyStatus{r.kid, r.thumbprint, r.alg, key_state(r.schedule, now), r.created_at, r.schedule});
+    out.push_back(KeyStatus{r.row_id, r.thumbprint, r.alg, key_state(r.schedule, now), r.created_at, r.schedule});
   }
   return out;
 }

@@ -17,7 +17,7 @@ bool pending(const KeyRecord& k, std::int64_t now) {
 
 // Later activation first, then the higher kid.
 bool activates_later(const KeyRecord& a, const KeyRecord& b) {
-  return a.schedule.active_at != b.schedule.active_at ? a.schedule.active_at > b.schedule.active_at : a.kid > b.kid;
+  return a.schedule.active_at != b.schedule.active_at ? a.schedule.active_at > b.schedule.active_at : a.row_id > b.row_id;
 }
 
 const KeyRecord* earliest_pending(std::span<const KeyRecord> keys, std::int64_t now) {
@@ -66,7 +66,7 @@ RotationPlan::Change stop_signing_at(const KeyRecord& key, std::int64_t at, std:
   s.retire_at = std::max(at, s.active_at);
   s.exp = s.retire_at + *s.token_lifetime;
   s.retired_early = early;
-  return RotationPlan::Change{key.kid, s};
+  return RotationPlan::Change{key.row_id, s};
 }
 
 // When a pending successor may start signing: never before it has been
@@ -84,12 +84,12 @@ void raise_lifetimes(std::span<const KeyRecord> keys, std::int64_t now, const Sc
     const KeySchedule& s = k.schedule;
     if (!s.token_lifetime || *s.token_lifetime >= p.token_lifetime || s.retired_early || s.retire_at <= now) continue;
     const bool planned = std::any_of(plan.changes.begin(), plan.changes.end(),
-                                     [&](const RotationPlan::Change& c) { return c.kid == k.kid; });
+                                     [&](const RotationPlan::Change& c) { return c.row_id == k.row_id; });
     if (planned) continue;  // stop_signing_at already raised it
     KeySchedule raised = s;
     raised.token_lifetime = p.token_lifetime;
     raised.exp = std::max(s.exp, s.retire_at + p.token_lifetime);
-    plan.changes.push_back({k.kid, raised});
+    plan.changes.push_back({k.row_id, raised});
   }
 }
 
@@ -104,7 +104,7 @@ RotationPlan plan_next_key(std::span<const KeyRecord> keys, std::int64_t now, co
     const std::int64_t at = successor_start(*next, policy);
     if (at != next->schedule.active_at) {
       plan.changes.push_back(
-          {next->kid, signing_from(next->schedule.published_at, at, lifetime_bound(*next, now, policy), policy)});
+          {next->row_id, signing_from(next->schedule.published_at, at, lifetime_bound(*next, now, policy), policy)});
       if (current) plan.changes.push_back(stop_signing_at(*current, at, now, policy, current->schedule.retired_early));
     }
     return plan;
@@ -173,13 +173,13 @@ std::vector<std::int64_t> purgeable(std::span<const KeyRecord> keys, std::int64_
     for (const KeyRecord& k : keys) {
       if (k.alg == policy.alg && !live(k, now) &&
           (keep == nullptr || k.schedule.exp > keep->schedule.exp ||
-           (k.schedule.exp == keep->schedule.exp && k.kid > keep->kid)))
+           (k.schedule.exp == keep->schedule.exp && k.row_id > keep->row_id)))
         keep = &k;
     }
   }
   std::vector<std::int64_t> out;
   for (const KeyRecord& k : keys) {
-    if (&k != keep && k.schedule.exp <= now - policy.retention) out.push_back(k.kid);
+    if (&k != keep && k.schedule.exp <= now - policy.retention) out.push_back(k.row_id);
   }
   return out;
 }
@@ -204,14 +204,14 @@ RetirePlan plan_retire(std::span<const KeyRecord> keys, const KeyRecord& key, st
       s.published_at = std::min(s.published_at, now);
       s.active_at = s.retire_at = s.exp = now;
       s.retired_early = true;
-      plan.changes.push_back({key.kid, s});
+      plan.changes.push_back({key.row_id, s});
       return plan;
     }
     case KeyState::kActive: break;
   }
   const KeyRecord* signer = signing_key(keys, now);
   plan.retires_at = now;
-  if (signer == nullptr || signer->kid != key.kid) {  // an overlapping older key: it may simply go
+  if (signer == nullptr || signer->row_id != key.row_id) {  // an overlapping older key: it may simply go
     plan.changes.push_back(stop_signing_at(key, now, now, policy, true));
     return plan;
   }
@@ -224,7 +224,7 @@ RetirePlan plan_retire(std::span<const KeyRecord> keys, const KeyRecord& key, st
     const std::int64_t ready = successor_start(*next, policy);
     if (ready != next->schedule.active_at) {
       plan.changes.push_back(
-          {next->kid, signing_from(next->schedule.published_at, ready, lifetime_bound(*next, now, policy), policy)});
+          {next->row_id, signing_from(next->schedule.published_at, ready, lifetime_bound(*next, now, policy), policy)});
     }
     if (!force) plan.retires_at = ready;
   }
@@ -234,13 +234,13 @@ RetirePlan plan_retire(std::span<const KeyRecord> keys, const KeyRecord& key, st
     // keys from before schedules do): none may sign again, not even once
     // this key has expired.
     for (const KeyRecord& k : keys) {
-      if (k.kid == key.kid || !live(k, now) || k.schedule.active_at > now || k.schedule.retired_early) continue;
+      if (k.row_id == key.row_id || !live(k, now) || k.schedule.active_at > now || k.schedule.retired_early) continue;
       if (k.schedule.retire_at > now) {
         plan.changes.push_back(stop_signing_at(k, now, now, policy, true));
       } else {
         KeySchedule s = k.schedule;
         s.retired_early = true;
-        plan.changes.push_back({k.kid, s});
+        plan.changes.push_back({k.row_id, s});
       }
     }
   }

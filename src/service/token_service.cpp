@@ -10,17 +10,11 @@
 #include "jwks/crypto/random.h"
 #include "jwks/crypto/sealed_key.h"
 #include "jwks/jose/base64url.h"
-#include "jwks/crypto/signature.h"
 #include "jwks/jose/jws.h"
 #include "jwks/service/key_schedule.h"
 #include "jwks/store/store.h"
 
 namespace jwks::service {
-
-util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, bool expired) {
-  const std::vector<store::KeyRecord> keys = expired ? std::vector<store::KeyRecord>{} : store_.keys().all();
-  return issue(who, expired, keys);
-}
 
 util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, bool expired,
                                                             std::span<const store::KeyRecord> keys) {
@@ -43,20 +37,20 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
                                      "no key may sign until its pre-publication lead has passed",
                                      next ? std::min<std::int64_t>(*next - now, 86400) : 60});
     }
-    auto envelope = repo.envelope(signer->kid);
-    if (!envelope) throw std::runtime_error("key " + std::to_string(signer->kid) + " vanished while signing");
+    auto envelope = repo.envelope(signer->row_id);
+    if (!envelope) throw std::runtime_error("key " + std::to_string(signer->row_id) + " vanished while signing");
     sealed = store::SealedKey{*signer, std::move(*envelope)};
   }
   const store::KeyRecord& rec = sealed->record;
   const std::optional<crypto::JwsAlg> alg = crypto::parse_jws_alg(rec.alg);
   if (!alg) {
     return util::fail(ServiceError{ErrorCode::kInternal, "the server could not sign the token",
-                                   "key " + std::to_string(rec.kid) + " has unsupported alg " + rec.alg});
+                                   "key " + std::to_string(rec.row_id) + " has unsupported alg " + rec.alg});
   }
   auto key = crypto::open_private_key(master_, sealed->envelope);
   if (!key) {
     return util::fail(ServiceError{ErrorCode::kInternal, "the server could not sign the token",
-                                   "key " + std::to_string(rec.kid) + ": " + key.error()});
+                                   "key " + std::to_string(rec.row_id) + ": " + key.error()});
   }
 
   // Never past the key's exp, nor longer than the key's lifetime: another
@@ -67,7 +61,7 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
     exp = std::min(rec.exp(), now - 1);  // in the past even in the second the key expired
     iat = exp - token_lifetime_;
   }
-  const std::string kid = rec.thumbprint.empty() ? std::to_string(rec.kid) : rec.thumbprint;
+  const std::string kid = rec.thumbprint.empty() ? std::to_string(rec.row_id) : rec.thumbprint;
   const nlohmann::json header{{"alg", rec.alg}, {"typ", "JWT"}, {"kid", kid}};
   std::array<std::uint8_t, 16> jti{};
   crypto::SystemRandom::instance().fill(jti);

@@ -6,7 +6,7 @@ namespace {
 
 KeyRecord read_record(const PgResult& r, int row) {
   KeyRecord k;
-  k.kid = r.int64(row, 0);
+  k.row_id = r.int64(row, 0);
   k.created_at = r.int64(row, 1);
   k.schedule = KeySchedule{r.int64(row, 2), r.int64(row, 3), r.int64(row, 4), r.int64(row, 5), r.int64(row, 6) != 0,
                            std::nullopt};

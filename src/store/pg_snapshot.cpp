@@ -57,15 +57,15 @@ void PgStore::restore(const Snapshot& rows) {
     for (const SealedKey& k : rows.keys) {
       const KeyRecord& r = k.record;
       conn_.exec("INSERT INTO keys (kid, key, exp) VALUES ($1, $2, $3)",
-                 PgParams().int64(r.kid).bytes(k.envelope).int64(r.exp()));
+                 PgParams().int64(r.row_id).bytes(k.envelope).int64(r.exp()));
       PgParams pub;
-      pub.int64(r.kid).text(r.alg).text(r.public_jwk).int64(r.created_at);
+      pub.int64(r.row_id).text(r.alg).text(r.public_jwk).int64(r.created_at);
       if (r.thumbprint.empty()) pub.null(); else pub.text(r.thumbprint);
       pub.int64(r.legacy_kid ? 1 : 0);
       conn_.exec("INSERT INTO key_public (kid, alg, jwk, created_at, thumbprint, legacy_kid) "
                  "VALUES ($1, $2, $3, $4, $5, $6)",
                  pub);
-      keys_.set_schedule(r.kid, r.schedule);
+      keys_.set_schedule(r.row_id, r.schedule);
     }
     for (const UserRow& u : rows.users) {
       PgParams p;

@@ -8,7 +8,7 @@ namespace {
 
 KeyRecord read_record(const Statement& s) {
   KeyRecord r;
-  r.kid = s.column_int64(0);
+  r.row_id = s.column_int64(0);
   r.created_at = s.column_int64(1);
   r.schedule = KeySchedule{s.column_int64(2), s.column_int64(3), s.column_int64(4), s.column_int64(5),
                            s.column_int64(6) != 0, std::nullopt};

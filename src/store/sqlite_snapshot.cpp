@@ -58,15 +58,15 @@ void SqliteStore::restore(const Snapshot& rows) {
   for (const SealedKey& k : rows.keys) {
     const KeyRecord& r = k.record;
     Statement(*db_, "INSERT INTO keys (kid, key, exp) VALUES (?, ?, ?)")
-        .bind(1, r.kid)
+        .bind(1, r.row_id)
         .bind_blob(2, k.envelope)
         .bind(3, r.exp())
         .run();
     Statement pub(*db_, "INSERT INTO key_public (kid, alg, jwk, created_at, thumbprint, legacy_kid) VALUES (?, ?, ?, ?, ?, ?)");
-    pub.bind(1, r.kid).bind(2, r.alg).bind(3, r.public_jwk).bind(4, r.created_at);
+    pub.bind(1, r.row_id).bind(2, r.alg).bind(3, r.public_jwk).bind(4, r.created_at);
     if (r.thumbprint.empty()) pub.bind_null(5); else pub.bind(5, r.thumbprint);
     pub.bind(6, std::int64_t{r.legacy_kid ? 1 : 0}).run();
-    keys_.set_schedule(r.kid, r.schedule);
+    keys_.set_schedule(r.row_id, r.schedule);
   }
   for (const UserRow& u : rows.users) {
     Statement ins(*db_, "INSERT INTO users (id, username, password_hash, email, date_registered, last_login) "

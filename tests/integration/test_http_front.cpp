@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jwks/crypto/rsa.h"
-#include "jwks/crypto/signature.h"
+#include "jwks/crypto/jws_alg.h"
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jws.h"
 #include "jwks/store/database.h"
@@ -155,7 +155,7 @@ bool verifies_against_jwks(const Token& t, const nlohmann::json& keys) {
     crypto::PkeyPtr pub = crypto::rsa_public_key(*n, *e);
     std::span<const std::uint8_t> input(reinterpret_cast<const std::uint8_t*>(t.parts.signing_input.data()),
                                         t.parts.signing_input.size());
-    return crypto::verify_rs256(*pub, input, t.parts.signature);
+    return crypto::verify(crypto::JwsAlg::kRS256, *pub, input, t.parts.signature);
   }
   return false;
 }

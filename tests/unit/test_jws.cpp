@@ -2,7 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "jwks/crypto/rsa.h"
-#include "jwks/crypto/signature.h"
+#include "jwks/crypto/jws_alg.h"
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jwk.h"
 #include "jwks/jose/jws.h"
@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(rs256_signature_matches_byte_for_byte) {
   crypto::PkeyPtr key = private_key();
   const std::string header = doc.at("protected_header");
   std::string token = jose::sign_compact(header, payload(), [&](std::span<const std::uint8_t> input) {
-    return crypto::sign_rs256(*key, input);
+    return crypto::sign(crypto::JwsAlg::kRS256, *key, input);
   });
   BOOST_TEST(token == doc.at("compact").get<std::string>());
   BOOST_TEST(token.substr(0, token.rfind('.')) == doc.at("signing_input").get<std::string>());
@@ -54,15 +54,15 @@ BOOST_AUTO_TEST_CASE(signature_verifies_with_the_public_jwk_only) {
   BOOST_REQUIRE(parts.has_value());
   BOOST_TEST(parts->header_json == doc.at("protected_header").get<std::string>());
   BOOST_TEST(parts->payload_json == payload());
-  BOOST_TEST(crypto::verify_rs256(*pub, as_bytes(parts->signing_input), parts->signature));
+  BOOST_TEST(crypto::verify(crypto::JwsAlg::kRS256, *pub, as_bytes(parts->signing_input), parts->signature));
 
   auto tampered_sig = parts->signature;
   tampered_sig[10] ^= 1;
-  BOOST_TEST(!crypto::verify_rs256(*pub, as_bytes(parts->signing_input), tampered_sig));
+  BOOST_TEST(!crypto::verify(crypto::JwsAlg::kRS256, *pub, as_bytes(parts->signing_input), tampered_sig));
   std::string tampered_input = parts->signing_input;
   tampered_input[5] = tampered_input[5] == 'A' ? 'B' : 'A';
-  BOOST_TEST(!crypto::verify_rs256(*pub, as_bytes(tampered_input), parts->signature));
-  BOOST_TEST(!crypto::verify_rs256(*pub, as_bytes(parts->signing_input), std::vector<std::uint8_t>{}));
+  BOOST_TEST(!crypto::verify(crypto::JwsAlg::kRS256, *pub, as_bytes(tampered_input), parts->signature));
+  BOOST_TEST(!crypto::verify(crypto::JwsAlg::kRS256, *pub, as_bytes(parts->signing_input), std::vector<std::uint8_t>{}));
 }
 
 BOOST_AUTO_TEST_CASE(public_jwk_export_matches_the_rfc) {
@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(pkcs8_round_trip_keeps_signatures_identical) {
   auto reimported = crypto::import_pkcs8_der(der.span());
   BOOST_REQUIRE(reimported.ok());
   const std::string input = doc.at("signing_input");
-  BOOST_TEST(crypto::sign_rs256(*key, as_bytes(input)) == crypto::sign_rs256(*reimported.value(), as_bytes(input)),
+  BOOST_TEST(crypto::sign(crypto::JwsAlg::kRS256, *key, as_bytes(input)) == crypto::sign(crypto::JwsAlg::kRS256, *reimported.value(), as_bytes(input)),
              boost::test_tools::per_element());
   std::vector<std::uint8_t> truncated(der.data(), der.data() + der.size() / 2);
   BOOST_TEST(!crypto::import_pkcs8_der(truncated).ok());

@@ -16,7 +16,7 @@
 #include "jwks/crypto/jws_alg.h"
 #include "jwks/crypto/key_material.h"
 #include "jwks/crypto/rsa.h"
-#include "jwks/crypto/signature.h"
+#include "jwks/crypto/jws_alg.h"
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jwk.h"
 #include "jwks/jose/jws.h"
@@ -87,11 +87,11 @@ struct FakeStore {
   std::int64_t signer() {
     auto all = keys();
     const store::KeyRecord* k = service::signing_key(all, clock.now());
-    return k ? k->kid : 0;
+    return k ? k->row_id : 0;
   }
   store::KeyRecord key(std::int64_t kid) {
     for (const auto& k : keys())
-      if (k.kid == kid) return k;
+      if (k.row_id == kid) return k;
     BOOST_FAIL("no key " << kid);
     return {};
   }
@@ -99,7 +99,7 @@ struct FakeStore {
   // Row ids of the keys in the published set now.
   std::vector<std::int64_t> published() {
     std::vector<std::int64_t> out;
-    for (const auto& k : db.keys().unexpired(clock.now())) out.push_back(k.kid);
+    for (const auto& k : db.keys().unexpired(clock.now())) out.push_back(k.row_id);
     return out;
   }
 };
@@ -189,7 +189,7 @@ BOOST_FIXTURE_TEST_CASE(the_next_key_is_published_one_lead_before_it_signs, Fake
   BOOST_TEST(km.ensure().created == 0);
   clock.advance(1);                   // one lead before the first key retires
   BOOST_TEST(km.ensure().created == 1);
-  const std::int64_t second = keys().back().kid;
+  const std::int64_t second = keys().back().row_id;
   BOOST_TEST((state(second) == KeyState::kPublished));
   BOOST_TEST(contains(published(), second));
   BOOST_TEST(signer() == first);
@@ -222,7 +222,7 @@ BOOST_FIXTURE_TEST_CASE(a_late_rotation_keeps_the_old_key_signing_until_the_new_
   BOOST_TEST(signer() == first);
   BOOST_TEST(key(first).schedule.retire_at == late + kHour);
   BOOST_TEST(key(first).schedule.exp == late + kHour + kHour);
-  const std::int64_t second = keys().back().kid;
+  const std::int64_t second = keys().back().row_id;
   BOOST_TEST(key(second).schedule.active_at == late + kHour);
   clock.set(late + kHour);
   BOOST_TEST(signer() == second);
@@ -234,7 +234,7 @@ BOOST_FIXTURE_TEST_CASE(a_long_outage_starts_over_with_a_key_that_signs_at_once,
   clock.set(kT0 + 30 * kDay);  // every key has expired: nothing is published
   BOOST_TEST(published().empty());
   BOOST_TEST(km.ensure().created == 1);
-  BOOST_TEST(signer() == keys().back().kid);
+  BOOST_TEST(signer() == keys().back().row_id);
 }
 
 BOOST_FIXTURE_TEST_CASE(rotate_now_publishes_a_key_that_signs_after_one_lead, FakeStore) {
@@ -243,7 +243,7 @@ BOOST_FIXTURE_TEST_CASE(rotate_now_publishes_a_key_that_signs_after_one_lead, Fa
   const std::int64_t first = signer();
   clock.advance(600);
   BOOST_TEST(km.rotate_now().created == 1);
-  const std::int64_t second = keys().back().kid;
+  const std::int64_t second = keys().back().row_id;
   BOOST_TEST(key(second).schedule.active_at == kT0 + 600 + kHour);
   BOOST_TEST(key(first).schedule.retire_at == kT0 + 600 + kHour);  // the old key's period is cut short
   BOOST_TEST(key(first).schedule.exp == kT0 + 600 + 2 * kHour);
@@ -260,7 +260,7 @@ BOOST_FIXTURE_TEST_CASE(rotate_now_never_brings_a_published_successor_forward, F
   km.ensure();
   clock.set(kT0 + kDay - kHour);  // the successor is published on schedule...
   km.ensure();
-  const std::int64_t second = keys().back().kid;
+  const std::int64_t second = keys().back().row_id;
   clock.advance(600);
   BOOST_TEST(km.rotate_now().created == 0);  // ...and cannot sign before its lead has passed
   BOOST_TEST(key(second).schedule.active_at == kT0 + kDay);
@@ -272,7 +272,7 @@ BOOST_FIXTURE_TEST_CASE(raising_the_lead_postpones_a_published_successor, FakeSt
   const std::int64_t first = signer();
   clock.set(kT0 + kDay - kHour);
   km.ensure();
-  const std::int64_t second = keys().back().kid;
+  const std::int64_t second = keys().back().row_id;
   SchedulePolicy longer = kPolicy;
   longer.publish_lead = 6 * kHour;
   clock.advance(60);
@@ -307,22 +307,22 @@ BOOST_FIXTURE_TEST_CASE(retiring_the_signing_key_hands_over_once_a_successor_has
   BOOST_TEST((r.outcome == Outcome::kRetired));
   BOOST_TEST(r.changes.created == 1);
   BOOST_TEST(r.retires_at == kT0 + 600 + kHour);
-  const std::int64_t second = keys().back().kid;
-  BOOST_TEST(signer() == first.kid);  // still signing during the lead
+  const std::int64_t second = keys().back().row_id;
+  BOOST_TEST(signer() == first.row_id);  // still signing during the lead
   BOOST_TEST(key(second).schedule.active_at == kT0 + 600 + kHour);
-  BOOST_TEST(key(first.kid).schedule.retired_early);
+  BOOST_TEST(key(first.row_id).schedule.retired_early);
   BOOST_TEST((km.retire("no-such-kid", false).outcome == Outcome::kNotFound));
 
   clock.set(r.retires_at);
   BOOST_TEST(signer() == second);
-  BOOST_TEST((state(first.kid) == KeyState::kRetired));
-  BOOST_TEST(key(first.kid).schedule.exp == r.retires_at + kHour);  // published until its last token expires
+  BOOST_TEST((state(first.row_id) == KeyState::kRetired));
+  BOOST_TEST(key(first.row_id).schedule.exp == r.retires_at + kHour);  // published until its last token expires
   BOOST_TEST((km.retire(first.thumbprint, false).outcome == Outcome::kAlreadyRetired));
   // A retired key is never brought back, even when its successor is retired too.
   BOOST_TEST((km.retire(key(second).thumbprint, true).outcome == Outcome::kRetired));
   BOOST_TEST(signer() == 0);
   BOOST_TEST(km.ensure().created == 0);  // the forced retirement already published a successor
-  BOOST_TEST(key(first.kid).schedule.retire_at == r.retires_at);
+  BOOST_TEST(key(first.row_id).schedule.retire_at == r.retires_at);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_forced_retirement_stops_signing_until_a_successor_may_sign, FakeStore) {
@@ -341,12 +341,12 @@ BOOST_FIXTURE_TEST_CASE(a_forced_retirement_stops_signing_until_a_successor_may_
 
   // Meanwhile /auth answers 503 with Retry-After until the successor may sign.
   crypto::MasterKey master = test_master();
-  auto refused = service::TokenService(db, master, clock, kHour).issue({"alice", "", ""}, false);
+  auto refused = service::TokenService(db, master, clock, kHour).issue({"alice", "", ""}, false, db.keys().all());
   BOOST_REQUIRE(!refused.ok());
   BOOST_TEST((refused.error().code == service::ErrorCode::kUnavailable));
   BOOST_TEST(refused.error().retry_after_seconds == kHour);
   clock.advance(kHour);
-  BOOST_TEST(signer() == next.kid);
+  BOOST_TEST(signer() == next.row_id);
 }
 
 BOOST_FIXTURE_TEST_CASE(retiring_a_key_that_never_signed_unpublishes_it, FakeStore) {
@@ -357,12 +357,12 @@ BOOST_FIXTURE_TEST_CASE(retiring_a_key_that_never_signed_unpublishes_it, FakeSto
   const store::KeyRecord pending = keys().back();
   clock.advance(60);
   BOOST_TEST((km.retire(pending.thumbprint, false).outcome == service::RetireResult::Outcome::kRetired));
-  BOOST_TEST(!contains(published(), pending.kid));
+  BOOST_TEST(!contains(published(), pending.row_id));
   BOOST_TEST(signer() == first);
   // The next ensure schedules another successor in its place.
   BOOST_TEST(km.ensure().created == 1);
-  BOOST_TEST((state(keys().back().kid) == KeyState::kPublished));
-  BOOST_TEST(key(keys().back().kid).schedule.active_at == clock.now() + kHour);
+  BOOST_TEST((state(keys().back().row_id) == KeyState::kPublished));
+  BOOST_TEST(key(keys().back().row_id).schedule.active_at == clock.now() + kHour);
 }
 
 BOOST_FIXTURE_TEST_CASE(the_purge_keeps_the_newest_expired_key_while_expired_mode_is_on, FakeStore) {
@@ -529,7 +529,7 @@ BOOST_FIXTURE_TEST_CASE(tokens_verify_and_respect_key_expiry, RealStore) {
   manager().ensure();
   service::TokenService tokens(db, master, clock, 3600);
 
-  auto token = tokens.issue({"alice", "https://issuer.example", "api://test"}, false);
+  auto token = tokens.issue({"alice", "https://issuer.example", "api://test"}, false, db.keys().all());
   BOOST_REQUIRE(token.ok());
   auto parts = jose::parse_compact(token.value());
   BOOST_REQUIRE(parts.has_value());
@@ -555,20 +555,20 @@ BOOST_FIXTURE_TEST_CASE(tokens_verify_and_respect_key_expiry, RealStore) {
   crypto::PkeyPtr pub = crypto::rsa_public_key(*n, *e);
   std::span<const std::uint8_t> input(reinterpret_cast<const std::uint8_t*>(parts->signing_input.data()),
                                       parts->signing_input.size());
-  BOOST_TEST(crypto::verify_rs256(*pub, input, parts->signature));
+  BOOST_TEST(crypto::verify(crypto::JwsAlg::kRS256, *pub, input, parts->signature));
 
   // Even a token signed by a key with less life left than a token lifetime
   // (a key from before schedules) ends with its key.
-  store::Statement(db.database(), "UPDATE keys SET exp = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.kid).run();
-  store::Statement(db.database(), "UPDATE key_schedule SET retire_at = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.kid).run();
-  auto late = tokens.issue({"alice", "https://issuer.example", "api://test"}, false);
+  store::Statement(db.database(), "UPDATE keys SET exp = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.row_id).run();
+  store::Statement(db.database(), "UPDATE key_schedule SET retire_at = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.row_id).run();
+  auto late = tokens.issue({"alice", "https://issuer.example", "api://test"}, false, db.keys().all());
   BOOST_REQUIRE(late.ok());
   BOOST_TEST(nlohmann::json::parse(jose::parse_compact(late.value())->payload_json)["exp"] == kT0 + 600);
 }
 
 BOOST_FIXTURE_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past, RealStore) {
   manager().ensure();
-  auto token = service::TokenService(db, master, clock, 3600).issue({"anonymous", "", ""}, true);
+  auto token = service::TokenService(db, master, clock, 3600).issue({"anonymous", "", ""}, true, {});
   BOOST_REQUIRE(token.ok());
   auto parts = jose::parse_compact(token.value());
   auto header = nlohmann::json::parse(parts->header_json);
@@ -579,14 +579,14 @@ BOOST_FIXTURE_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past
   BOOST_TEST(!claims.contains("iss"));
   BOOST_TEST(!claims.contains("aud"));
   BOOST_TEST(claims["exp"].get<std::int64_t>() <= expired->record.exp());
-  for (const auto& k : db.keys().unexpired(kT0)) BOOST_TEST(k.kid != expired->record.kid);
+  for (const auto& k : db.keys().unexpired(kT0)) BOOST_TEST(k.row_id != expired->record.row_id);
 }
 
 BOOST_FIXTURE_TEST_CASE(undecryptable_key_is_an_error_not_a_crash, RealStore) {
   manager().ensure();
 
   crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
-  auto wrong = service::TokenService(db, other, clock, 3600).issue({"alice", "", ""}, false);
+  auto wrong = service::TokenService(db, other, clock, 3600).issue({"alice", "", ""}, false, db.keys().all());
   BOOST_REQUIRE(!wrong.ok());
   BOOST_TEST((wrong.error().code == service::ErrorCode::kInternal));
   BOOST_TEST(wrong.error().log_detail.find("authentication") != std::string::npos);
@@ -594,7 +594,7 @@ BOOST_FIXTURE_TEST_CASE(undecryptable_key_is_an_error_not_a_crash, RealStore) {
 
   store::Statement corrupt(db.database(), "UPDATE keys SET key = substr(key, 1, 20)");
   corrupt.run();
-  auto truncated = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false);
+  auto truncated = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false, db.keys().all());
   BOOST_REQUIRE(!truncated.ok());
   BOOST_TEST(truncated.error().log_detail.find("truncated") != std::string::npos);
 }
@@ -608,7 +608,7 @@ BOOST_FIXTURE_TEST_CASE(a_lowered_token_lifetime_keeps_keys_published_for_their_
   after.token_lifetime = 5 * 60;
   manager(before).ensure();
   clock.set(kT0 + 100);
-  const std::string old_token = tokens(kHour).issue({"a", "", ""}, false).value();
+  const std::string old_token = tokens(kHour).issue({"a", "", ""}, false, db.keys().all()).value();
   const std::int64_t old_exp = claims_of(old_token)["exp"];
   BOOST_TEST(old_exp == kT0 + 100 + kHour);
 
@@ -631,7 +631,7 @@ BOOST_FIXTURE_TEST_CASE(a_lowered_token_lifetime_keeps_keys_published_for_their_
 // with the shorter one can never unpublish the key under them.
 BOOST_FIXTURE_TEST_CASE(a_raised_token_lifetime_takes_effect_once_the_key_is_raised, RealStore) {
   manager().ensure();
-  const std::int64_t capped = claims_of(tokens(3 * kHour).issue({"a", "", ""}, false).value())["exp"];
+  const std::int64_t capped = claims_of(tokens(3 * kHour).issue({"a", "", ""}, false, db.keys().all()).value())["exp"];
   BOOST_TEST(capped == kT0 + kHour);
   SchedulePolicy longer = kPolicy;
   longer.token_lifetime = 3 * kHour;
@@ -697,14 +697,14 @@ BOOST_AUTO_TEST_CASE(keys_from_before_thumbprint_kids_keep_their_old_kid) {
   KeyManager(db, clock, factory, kPolicy).ensure();
   auto records = db.keys().all();
   BOOST_REQUIRE(!records.empty());
-  BOOST_TEST(records[0].kid == 1);
+  BOOST_TEST(records[0].row_id == 1);
   BOOST_TEST(records[0].legacy_kid);
   BOOST_TEST(records[0].thumbprint == old.thumbprint);
   for (std::size_t i = 1; i < records.size(); ++i) BOOST_TEST(!records[i].legacy_kid);  // new keys: thumbprints only
 
   // A token the old release signed (kid "1") still finds its key, and new
   // tokens name the same key by its thumbprint.
-  auto token = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false);
+  auto token = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false, db.keys().all());
   BOOST_REQUIRE(token.ok());
   const std::string kid = nlohmann::json::parse(jose::parse_compact(token.value())->header_json)["kid"];
   BOOST_TEST(kid == old.thumbprint);
@@ -825,8 +825,8 @@ BOOST_AUTO_TEST_CASE(rekey_moves_every_key_to_the_new_master_key_or_nothing) {
     BOOST_TEST(!crypto::open_private_key(old_key, k.envelope).ok());
   }
   // Tokens still sign, with the new master key only.
-  BOOST_TEST(service::TokenService(db, fresh, clock, 3600).issue({"a", "", ""}, false).ok());
-  BOOST_TEST(!service::TokenService(db, old_key, clock, 3600).issue({"a", "", ""}, false).ok());
+  BOOST_TEST(service::TokenService(db, fresh, clock, 3600).issue({"a", "", ""}, false, db.keys().all()).ok());
+  BOOST_TEST(!service::TokenService(db, old_key, clock, 3600).issue({"a", "", ""}, false, db.keys().all()).ok());
 }
 
 // Keys sealed as PKCS#8 by builds before raw components: rekey rewrites them in
@@ -843,7 +843,7 @@ BOOST_AUTO_TEST_CASE(rekey_rewrites_pkcs8_envelopes_as_components) {
     auto key = crypto::open_private_key(old_key, k.envelope);
     BOOST_REQUIRE(key.ok());
     crypto::SecureBytes der = crypto::export_pkcs8_der(*key.value());
-    repo.update_envelope(k.record.kid, crypto::seal(old_key, der.span()));
+    repo.update_envelope(k.record.row_id, crypto::seal(old_key, der.span()));
     jwks_before.push_back(jose::public_members_json(crypto::public_members(*key.value())).dump());
   }
   crypto::MasterKey fresh = test_master("the next master secret, 32 bytes or more");

@@ -29,7 +29,7 @@ const service::SchedulePolicy kPolicy{.signing_period = kDay, .publish_lead = kH
 
 KeyRecord record(std::int64_t kid, KeySchedule s, std::string alg = "EdDSA") {
   KeyRecord r;
-  r.kid = kid;
+  r.row_id = kid;
   r.schedule = s;
   r.alg = std::move(alg);
   r.thumbprint = "tp" + std::to_string(kid);
@@ -63,8 +63,8 @@ BOOST_AUTO_TEST_CASE(nothing_is_due_while_a_successor_waits) {
   const std::vector<KeyRecord> keys{record(1, {0, 0, kT0 + kHour, kT0 + 2 * kHour, false, kHour}),
                                     record(2, {kT0, kT0 + kHour, kT0 + kHour + kDay, kT0 + 2 * kHour + kDay, false, kHour})};
   BOOST_TEST(service::plan_rotation(keys, kT0 + 1, kPolicy).empty());
-  BOOST_TEST(service::signing_key(keys, kT0 + 1)->kid == 1);
-  BOOST_TEST(service::signing_key(keys, kT0 + kHour)->kid == 2);
+  BOOST_TEST(service::signing_key(keys, kT0 + 1)->row_id == 1);
+  BOOST_TEST(service::signing_key(keys, kT0 + kHour)->row_id == 2);
   BOOST_TEST(*service::next_activation(keys, kT0) == kT0 + kHour);
   BOOST_TEST(!service::next_activation(keys, kT0 + kHour).has_value());
 }
@@ -122,13 +122,13 @@ BOOST_AUTO_TEST_CASE(a_raised_token_lifetime_reaches_the_keys_that_may_still_sig
   BOOST_TEST(!plan.create.has_value());
   BOOST_REQUIRE(plan.changes.size() == 2u);
   for (const auto& c : plan.changes) {
-    BOOST_TEST(c.kid != 1);
+    BOOST_TEST(c.row_id != 1);
     BOOST_TEST(c.schedule.token_lifetime.value_or(-1) == 3 * kHour);
     BOOST_TEST(c.schedule.exp == c.schedule.retire_at + 3 * kHour);
   }
   // Applied, the plan is done: nothing is due on the next request.
   std::vector<KeyRecord> applied = keys;
-  for (const auto& c : plan.changes) applied[static_cast<std::size_t>(c.kid - 1)].schedule = c.schedule;
+  for (const auto& c : plan.changes) applied[static_cast<std::size_t>(c.row_id - 1)].schedule = c.schedule;
   BOOST_TEST(service::plan_rotation(applied, kT0 + 701, longer).empty());
   BOOST_TEST(service::plan_rotation(applied, kT0 + 701, kPolicy).empty());  // and a lower one changes nothing
 }
@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(a_lowered_lead_never_brings_a_published_successor_forward) 
   const auto retire = service::plan_retire(keys, keys[0], published + 15 * kMinute, shorter, false);
   BOOST_TEST((retire.outcome == service::RetirePlan::Outcome::kRetired));
   BOOST_TEST(retire.retires_at == kT0 + kDay);
-  for (const auto& c : retire.changes) BOOST_TEST(c.kid == 1);
+  for (const auto& c : retire.changes) BOOST_TEST(c.row_id == 1);
 }
 
 // The signing key retired with --force right after it took over: the key
@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(a_forced_retirement_never_hands_back_to_the_key_before) {
       record(2, {kT0 + kDay - kHour, kT0 + kDay, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour})};
   const auto retire = service::plan_retire(keys, keys[1], now, kPolicy, true);
   BOOST_REQUIRE((retire.outcome == service::RetirePlan::Outcome::kRetired));
-  for (const auto& c : retire.changes) keys[static_cast<std::size_t>(c.kid - 1)].schedule = c.schedule;
+  for (const auto& c : retire.changes) keys[static_cast<std::size_t>(c.row_id - 1)].schedule = c.schedule;
   BOOST_TEST(service::signing_key(keys, now) == nullptr);
   const auto plan = service::plan_rotation(keys, now, kPolicy);
   BOOST_REQUIRE(plan.create.has_value());
@@ -248,7 +248,7 @@ BOOST_AUTO_TEST_CASE(a_simulated_week) {
       if (signer->schedule.retire_at - now <= kPolicy.publish_lead) {
         bool successor = false;
         for (const KeyRecord& k : all) {
-          successor |= k.kid != signer->kid && k.schedule.active_at == signer->schedule.retire_at &&
+          successor |= k.row_id != signer->row_id && k.schedule.active_at == signer->schedule.retire_at &&
                        published.count(k.thumbprint) == 1;
         }
         BOOST_TEST(successor, "no successor published one lead before " << signer->thumbprint << " retires");
@@ -273,7 +273,7 @@ BOOST_AUTO_TEST_CASE(a_simulated_week) {
       }
     }
 
-    auto token = tokens.issue({"alice", "", ""}, false);
+    auto token = tokens.issue({"alice", "", ""}, false, db.keys().all());
     if (!token) {
       // Only while a forced retirement's successor waits out its lead.
       BOOST_TEST((token.error().code == service::ErrorCode::kUnavailable));
@@ -314,7 +314,7 @@ BOOST_AUTO_TEST_CASE(a_simulated_week) {
     }
 
     // ?expired=true: signed by a key that is not published, already expired.
-    auto old = tokens.issue({"alice", "", ""}, true);
+    auto old = tokens.issue({"alice", "", ""}, true, {});
     BOOST_REQUIRE(old.ok());
     const auto old_parts = jose::parse_compact(old.value());
     BOOST_TEST(published.count(nlohmann::json::parse(old_parts->header_json)["kid"].get<std::string>()) == 0u);
@@ -338,18 +338,18 @@ BOOST_AUTO_TEST_CASE(a_simulated_week) {
 // pin fails until the expected values are updated with it.
 BOOST_AUTO_TEST_CASE(the_key_set_document_and_its_etag_are_pinned) {
   store::KeyRecord r;
-  r.kid = 7;
+  r.row_id = 7;
   r.alg = "ES256";
   r.thumbprint = "kid-7";
   r.public_jwk = R"({"crv":"P-256","kty":"EC","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",)"
                  R"("y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})";
   r.schedule.exp = 2000;
   store::KeyRecord legacy = r;
-  legacy.kid = 3;
+  legacy.row_id = 3;
   legacy.thumbprint = "kid-3";
   legacy.legacy_kid = true;
   store::KeyRecord gone = r;
-  gone.kid = 1;
+  gone.row_id = 1;
   gone.schedule.exp = 1000;  // expired at `now`: in neither the document nor the tag
   const std::vector<store::KeyRecord> rows{gone, legacy, r};
   const service::JwksDocument doc = service::build_jwks(rows, 1000, 600);

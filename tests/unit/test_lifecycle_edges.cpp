@@ -24,7 +24,7 @@ const SchedulePolicy kPolicy{.signing_period = kDay, .publish_lead = kHour, .tok
 
 KeyRecord record(std::int64_t kid, KeySchedule s) {
   KeyRecord r;
-  r.kid = kid;
+  r.row_id = kid;
   r.schedule = s;
   r.alg = "RS256";
   r.thumbprint = "tp" + std::to_string(kid);
@@ -35,14 +35,14 @@ KeyRecord record(std::int64_t kid, KeySchedule s) {
 void apply_plan(std::vector<KeyRecord>& keys, const service::RotationPlan& plan) {
   for (const auto& c : plan.changes)
     for (auto& k : keys)
-      if (k.kid == c.kid) k.schedule = c.schedule;
+      if (k.row_id == c.row_id) k.schedule = c.schedule;
   if (plan.create) keys.push_back(record(static_cast<std::int64_t>(keys.size()) + 1, *plan.create));
 }
 
 void apply_plan(std::vector<KeyRecord>& keys, const service::RetirePlan& plan) {
   for (const auto& c : plan.changes)
     for (auto& k : keys)
-      if (k.kid == c.kid) k.schedule = c.schedule;
+      if (k.row_id == c.row_id) k.schedule = c.schedule;
 }
 
 crypto::MasterKey test_master() {
@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(a_forced_retirement_never_hands_back_once_the_retired_key_e
     longer.publish_lead = 2 * kHour;
     apply_plan(ks, service::plan_rotation(ks, later, longer));
     const KeyRecord* s = service::signing_key(ks, later);
-    BOOST_TEST(s == nullptr, "key " << (s ? s->kid : 0) << " signs again after the forced retirement");
+    BOOST_TEST(s == nullptr, "key " << (s ? s->row_id : 0) << " signs again after the forced retirement");
   }
   // (b) the operator retires the waiting key 3 to get a fresh one.
   {
@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(a_forced_retirement_never_hands_back_once_the_retired_key_e
     apply_plan(ks, service::plan_retire(ks, ks[2], later, p, false));
     apply_plan(ks, service::plan_rotation(ks, later, p));
     const KeyRecord* s = service::signing_key(ks, later);
-    BOOST_TEST(s == nullptr, "key " << (s ? s->kid : 0) << " signs again after the forced retirement");
+    BOOST_TEST(s == nullptr, "key " << (s ? s->row_id : 0) << " signs again after the forced retirement");
   }
 }
 

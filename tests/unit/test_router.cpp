@@ -20,7 +20,6 @@ namespace {
 class FakeApi final : public service::Api {
  public:
   std::optional<service::ServiceError> fail_with;
-  bool allow_expired = true;
   std::optional<service::TokenRequest> last_token_request;
   int jwks_calls = 0;
   bool asked_etag = false;  // the router handed a matcher (a request with If-None-Match)
@@ -51,7 +50,6 @@ class FakeApi final : public service::Api {
     if (fail_with) return util::fail(*fail_with);
     return std::string(R"({"status":"ready"})");
   }
-  bool expired_tokens_allowed() const override { return allow_expired; }
   std::optional<service::RegisterRequest> last_register_request;
   std::optional<std::string> last_origin;
 };

@@ -218,8 +218,8 @@ BOOST_DATA_TEST_CASE(key_repository_queries, data::make(kBackends), kind) {
   // Expired means exp <= now.
   auto at_1000 = repo.unexpired(1000);
   BOOST_REQUIRE_EQUAL(at_1000.size(), 2u);
-  BOOST_TEST(at_1000[0].kid == b2);
-  BOOST_TEST(at_1000[1].kid == c);
+  BOOST_TEST(at_1000[0].row_id == b2);
+  BOOST_TEST(at_1000[1].row_id == c);
   BOOST_TEST(repo.unexpired(999).size() == 3u);
   // The schedule reads back as written.
   BOOST_TEST(at_1000[0].schedule.published_at == 100);
@@ -231,7 +231,7 @@ BOOST_DATA_TEST_CASE(key_repository_queries, data::make(kBackends), kind) {
 
   auto expired = repo.latest_expired(3500);
   BOOST_REQUIRE(expired.has_value());
-  BOOST_TEST(expired->record.kid == c);
+  BOOST_TEST(expired->record.row_id == c);
   BOOST_TEST(expired->envelope == env_c, boost::test_tools::per_element());
   BOOST_TEST(!repo.latest_expired(3500, "ES256").has_value());  // only keys of that algorithm
   BOOST_TEST(!repo.latest_expired(999).has_value());

@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(keys_round_trip, B, Backends) {
   BOOST_TEST(b > a);
   const auto all = keys.all();
   BOOST_REQUIRE(all.size() == 2u);
-  BOOST_TEST(all[0].kid == a);
+  BOOST_TEST(all[0].row_id == a);
   BOOST_TEST(all[0].created_at == 90);
   BOOST_TEST(all[0].schedule.published_at == 100);
   BOOST_TEST(all[0].schedule.active_at == 200);
@@ -98,8 +98,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(keys_round_trip, B, Backends) {
   BOOST_TEST(keys.unexpired(20).size() == 1u);      // b's exp is 20: expired at 20
   BOOST_TEST(keys.unexpired(19).size() == 2u);
   BOOST_TEST(keys.latest_expired(19).has_value() == false);
-  BOOST_TEST(keys.latest_expired(1000)->record.kid == a);  // the most recent exp
-  BOOST_TEST(keys.latest_expired(1000, "ES256")->record.kid == b);
+  BOOST_TEST(keys.latest_expired(1000)->record.row_id == a);  // the most recent exp
+  BOOST_TEST(keys.latest_expired(1000, "ES256")->record.row_id == b);
   BOOST_TEST(keys.latest_expired(1000, "ES256")->envelope == bytes({9}));
   BOOST_TEST(!keys.latest_expired(1000, "EdDSA").has_value());
 

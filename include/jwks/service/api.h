@@ -65,8 +65,6 @@ class Api {
   // the store opens, and a signing key exists and decrypts with the master
   // key. Returns a short JSON status; kUnavailable otherwise.
   virtual util::Result<std::string, ServiceError> readiness(const std::optional<std::string>& loopback_origin) = 0;
-  // Whether ?expired=true is allowed (JWKS_ALLOW_EXPIRED).
-  virtual bool expired_tokens_allowed() const = 0;
 };
 
 }  // namespace jwks::service

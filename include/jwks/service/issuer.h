@@ -42,7 +42,6 @@ class Issuer final : public Api {
   // loopback origin (a development set-up); else none, and the request fails
   // (500, the log says to set JWKS_ISSUER). Never anything a client wrote.
   util::Result<std::string, ServiceError> issuer_for(const std::optional<std::string>& loopback_origin) const;
-  bool expired_tokens_allowed() const override { return settings_.allow_expired; }
 
  private:
   // Rewrites JWKS_EXPORT_FILE if the key set changed (no-op when unset).

@@ -20,7 +20,7 @@
 namespace jwks::service {
 
 struct KeyStatus {
-  std::int64_t kid;         // the row id (keys.kid)
+  std::int64_t row_id;      // keys.kid, the row's id (public_kid is the published kid)
   std::string public_kid;   // the kid in the JWKS and in token headers
   std::string alg;
   KeyState state;

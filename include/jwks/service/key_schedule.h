@@ -57,7 +57,7 @@ std::optional<std::int64_t> next_activation(std::span<const store::KeyRecord> ke
 struct RotationPlan {
   std::optional<store::KeySchedule> create;  // a new key with this schedule
   struct Change {
-    std::int64_t kid;
+    std::int64_t row_id;  // keys.kid
     store::KeySchedule schedule;
   };
   std::vector<Change> changes;  // new schedules for existing keys

@@ -40,10 +40,8 @@ class TokenService {
   // Fails with kUnavailable when no key may sign now (retry_after: until the
   // next one may), kInternal when a key
   // cannot be decrypted (detail in log_detail); throws store::StoreError.
-  util::Result<std::string, ServiceError> issue(const TokenSubject& who, bool expired);
-
-  // The same with the keys already read (KeyManager::keys()): the store is
-  // read again only for the signing key's envelope.
+  // `keys` are the keys as KeyManager::keys() read them: the store is read
+  // again only for the signing key's envelope (not used with `expired`).
   util::Result<std::string, ServiceError> issue(const TokenSubject& who, bool expired,
                                                 std::span<const store::KeyRecord> keys);
 

@@ -28,7 +28,7 @@ struct KeySchedule {
 };
 
 struct KeyRecord {
-  std::int64_t kid = 0;
+  std::int64_t row_id = 0;      // keys.kid: the row id (the published kid is `thumbprint`)
   std::int64_t created_at = 0;  // Unix seconds
   KeySchedule schedule;
   std::string alg;
