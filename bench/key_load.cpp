@@ -19,6 +19,7 @@
 
 #include "jwks/crypto/envelope.h"
 #include "jwks/crypto/jws_alg.h"
+#include "jwks/crypto/pkcs8.h"
 #include "jwks/crypto/rsa.h"
 #include "jwks/crypto/master_key.h"
 #include "jwks/crypto/sealed_key.h"

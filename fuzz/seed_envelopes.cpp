@@ -10,6 +10,7 @@
 #include "fuzz_check.h"
 #include "jwks/crypto/jws_alg.h"
 #include "jwks/crypto/key_material.h"
+#include "jwks/crypto/pkcs8.h"
 #include "jwks/crypto/rsa.h"
 #include "jwks/crypto/sealed_key.h"
 

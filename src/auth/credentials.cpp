@@ -7,6 +7,7 @@
 #include "jwks/crypto/secure_bytes.h"
 #include "jwks/util/base64.h"
 #include "jwks/util/form.h"
+#include "jwks/util/text.h"
 
 namespace jwks::auth {
 namespace {
@@ -140,9 +141,7 @@ util::Result<nlohmann::json, CredentialError> parse_json_object(std::string_view
 }
 
 std::string media_type(std::string_view content_type) {
-  std::string_view t = content_type.substr(0, content_type.find(';'));
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  const std::string_view t = util::trim_blanks(content_type.substr(0, content_type.find(';')));
   std::string out(t);
   for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return out;

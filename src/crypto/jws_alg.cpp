@@ -6,6 +6,7 @@
 #include <openssl/rsa.h>
 
 #include "jwks/crypto/rsa.h"
+#include "openssl_params.h"
 
 namespace jwks::crypto {
 namespace {
@@ -40,15 +41,6 @@ bool key_suits(JwsAlg alg, const EVP_PKEY& key) {
     case JwsAlg::kEdDSA: return EVP_PKEY_is_a(&key, "ED25519") == 1;
   }
   return false;
-}
-
-std::vector<std::uint8_t> bn_param(const EVP_PKEY& key, const char* name, std::size_t pad) {
-  BIGNUM* raw = nullptr;
-  if (EVP_PKEY_get_bn_param(&key, name, &raw) != 1) throw_openssl_error("EVP_PKEY_get_bn_param");
-  BignumPtr bn(raw);
-  std::vector<std::uint8_t> out(pad);
-  if (BN_bn2binpad(bn.get(), out.data(), static_cast<int>(pad)) < 0) throw_openssl_error("BN_bn2binpad");
-  return out;
 }
 
 // DER ECDSA-Sig-Value -> r||s, each left-padded to 32 bytes (RFC 7518 §3.4).
@@ -150,15 +142,11 @@ PublicKeyMembers public_members(const EVP_PKEY& key) {
     m.n = std::move(rsa.n);
     m.e = std::move(rsa.e);
   } else if (EVP_PKEY_is_a(&key, "EC") == 1) {
-    char group[32] = {};
-    std::size_t len = 0;
-    if (EVP_PKEY_get_utf8_string_param(&key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1 ||
-        (std::string_view(group) != "prime256v1" && std::string_view(group) != "P-256"))
-      throw CryptoError("public_members: only P-256 EC keys are supported");
+    if (!is_p256(key)) throw CryptoError("public_members: only P-256 EC keys are supported");
     m.kty = "EC";
     m.crv = "P-256";
-    m.x = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, kP256Bytes);
-    m.y = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, kP256Bytes);
+    m.x = public_bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_X, kP256Bytes);
+    m.y = public_bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, kP256Bytes);
   } else if (EVP_PKEY_is_a(&key, "ED25519") == 1) {
     m.kty = "OKP";
     m.crv = "Ed25519";
@@ -189,12 +177,9 @@ PkeyPtr public_key(const PublicKeyMembers& m) {
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
         OSSL_PARAM_construct_end(),
     };
-    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    EVP_PKEY* raw = nullptr;
-    if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-        EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1)
-      throw_openssl_error("EVP_PKEY_fromdata(EC)");
-    return PkeyPtr(raw);
+    PkeyPtr key = key_from_params("EC", EVP_PKEY_PUBLIC_KEY, params);
+    if (!key) throw_openssl_error("EVP_PKEY_fromdata(EC)");
+    return key;
   }
   throw CryptoError("public_key: unsupported or malformed key members");
 }

@@ -8,6 +8,9 @@
 #include <bit>
 #include <string_view>
 
+#include "jwks/crypto/pkcs8.h"
+#include "openssl_params.h"
+
 namespace jwks::crypto {
 namespace {
 
@@ -55,16 +58,6 @@ bool read_fields(std::span<const std::uint8_t> material, std::array<std::span<co
   return at == material.size();
 }
 
-SecureBytes bn_bytes(const EVP_PKEY& key, const char* name, std::size_t pad = 0) {
-  BIGNUM* raw = nullptr;
-  if (EVP_PKEY_get_bn_param(&key, name, &raw) != 1) throw_openssl_error("EVP_PKEY_get_bn_param");
-  BignumPtr bn(raw);
-  const std::size_t size = pad != 0 ? pad : static_cast<std::size_t>(BN_num_bytes(bn.get()));
-  SecureBytes out(size);
-  if (BN_bn2binpad(bn.get(), out.data(), static_cast<int>(size)) < 0) throw_openssl_error("BN_bn2binpad");
-  return out;
-}
-
 // OSSL_PARAM integers are unsigned native-endian byte strings.
 SecureBytes native_endian(std::span<const std::uint8_t> big_endian) {
   SecureBytes out(big_endian);
@@ -72,16 +65,12 @@ SecureBytes native_endian(std::span<const std::uint8_t> big_endian) {
   return out;
 }
 
-PkeyPtr from_params(const char* type, OSSL_PARAM* params) {
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params) != 1) {
-    EVP_PKEY_free(raw);
-    ERR_clear_error();
-    return nullptr;
-  }
-  return PkeyPtr(raw);
+// A key pair from stored components; nullptr (the error queue cleared) for
+// components OpenSSL refuses: damaged material is a value, not an exception.
+PkeyPtr from_params(const char* type, const OSSL_PARAM* params) {
+  PkeyPtr key = key_from_params(type, EVP_PKEY_KEYPAIR, params);
+  if (!key) ERR_clear_error();
+  return key;
 }
 
 PkeyPtr import_rsa(std::span<const std::uint8_t> material) {
@@ -148,24 +137,20 @@ SecureBytes export_key_material(const EVP_PKEY& key) {
     for (const char* name : {OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
                              OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2, OSSL_PKEY_PARAM_RSA_EXPONENT1,
                              OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1}) {
-      w.field(bn_bytes(key, name).span());
+      w.field(bignum_param(key, name).span());
     }
     return w.finish();
   }
   if (EVP_PKEY_is_a(&key, "EC") == 1) {
-    char group[32] = {};
-    std::size_t len = 0;
-    if (EVP_PKEY_get_utf8_string_param(&key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1 ||
-        (std::string_view(group) != "prime256v1" && std::string_view(group) != "P-256"))
-      throw CryptoError("export_key_material: only P-256 EC keys are supported");
+    if (!is_p256(key)) throw CryptoError("export_key_material: only P-256 EC keys are supported");
     // The uncompressed point, whatever form the key was generated with.
     std::array<std::uint8_t, 2 * kP256Bytes + 1> point{0x04};
-    SecureBytes x = bn_bytes(key, OSSL_PKEY_PARAM_EC_PUB_X, kP256Bytes);
-    SecureBytes y = bn_bytes(key, OSSL_PKEY_PARAM_EC_PUB_Y, kP256Bytes);
+    SecureBytes x = bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_X, kP256Bytes);
+    SecureBytes y = bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, kP256Bytes);
     std::copy(x.data(), x.data() + kP256Bytes, point.begin() + 1);
     std::copy(y.data(), y.data() + kP256Bytes, point.begin() + 1 + kP256Bytes);
     Writer w(kTypeP256);
-    w.field(bn_bytes(key, OSSL_PKEY_PARAM_PRIV_KEY, kP256Bytes).span());
+    w.field(bignum_param(key, OSSL_PKEY_PARAM_PRIV_KEY, kP256Bytes).span());
     w.field(point);
     return w.finish();
   }

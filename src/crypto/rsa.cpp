@@ -4,6 +4,8 @@
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 
+#include "openssl_params.h"
+
 namespace jwks::crypto {
 namespace {
 
@@ -13,22 +15,10 @@ BignumPtr to_bn(std::span<const std::uint8_t> bytes) {
   return bn;
 }
 
-std::vector<std::uint8_t> get_bn(const EVP_PKEY& key, const char* name) {
-  BIGNUM* raw = nullptr;
-  if (EVP_PKEY_get_bn_param(&key, name, &raw) != 1) throw_openssl_error("EVP_PKEY_get_bn_param");
-  BignumPtr bn(raw);
-  std::vector<std::uint8_t> out(static_cast<std::size_t>(BN_num_bytes(bn.get())));
-  BN_bn2bin(bn.get(), out.data());
-  return out;
-}
-
-PkeyPtr from_params(const OSSL_PARAM* params, int selection) {
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) throw_openssl_error("EVP_PKEY_fromdata_init");
-  EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &raw, selection, const_cast<OSSL_PARAM*>(params)) != 1)
-    throw_openssl_error("EVP_PKEY_fromdata");
-  return PkeyPtr(raw);
+PkeyPtr rsa_from_params(const OSSL_PARAM* params, int selection) {
+  PkeyPtr key = key_from_params("RSA", selection, params);
+  if (!key) throw_openssl_error("EVP_PKEY_fromdata(RSA)");
+  return key;
 }
 
 }  // namespace
@@ -43,37 +33,10 @@ PkeyPtr generate_rsa(unsigned bits) {
   return PkeyPtr(raw);
 }
 
-SecureBytes export_pkcs8_der(const EVP_PKEY& key) {
-  EncoderCtxPtr ctx(OSSL_ENCODER_CTX_new_for_pkey(&key, OSSL_KEYMGMT_SELECT_KEYPAIR, "DER",
-                                                  "PrivateKeyInfo", nullptr));
-  if (!ctx || OSSL_ENCODER_CTX_get_num_encoders(ctx.get()) == 0)
-    throw_openssl_error("OSSL_ENCODER_CTX_new_for_pkey");
-  unsigned char* data = nullptr;
-  std::size_t len = 0;
-  if (OSSL_ENCODER_to_data(ctx.get(), &data, &len) != 1) throw_openssl_error("OSSL_ENCODER_to_data");
-  SecureBytes out(std::span<const std::uint8_t>(data, len));
-  OPENSSL_clear_free(data, len);
-  return out;
-}
-
-util::Result<PkeyPtr, KeyDecodeError> import_pkcs8_der(std::span<const std::uint8_t> der) {
-  EVP_PKEY* raw = nullptr;
-  DecoderCtxPtr ctx(OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", "PrivateKeyInfo", nullptr,
-                                                  OSSL_KEYMGMT_SELECT_KEYPAIR, nullptr, nullptr));
-  if (!ctx) throw_openssl_error("OSSL_DECODER_CTX_new_for_pkey");
-  const unsigned char* p = der.data();
-  std::size_t len = der.size();
-  if (OSSL_DECODER_from_data(ctx.get(), &p, &len) != 1 || raw == nullptr || len != 0) {
-    EVP_PKEY_free(raw);
-    ERR_clear_error();
-    return util::fail(KeyDecodeError::kMalformed);
-  }
-  return PkeyPtr(raw);
-}
-
 RsaPublicComponents rsa_public_components(const EVP_PKEY& key) {
   if (EVP_PKEY_is_a(&key, "RSA") != 1) throw CryptoError("rsa_public_components: not an RSA key");
-  return RsaPublicComponents{get_bn(key, OSSL_PKEY_PARAM_RSA_N), get_bn(key, OSSL_PKEY_PARAM_RSA_E)};
+  return RsaPublicComponents{public_bignum_param(key, OSSL_PKEY_PARAM_RSA_N),
+                             public_bignum_param(key, OSSL_PKEY_PARAM_RSA_E)};
 }
 
 PkeyPtr rsa_public_key(std::span<const std::uint8_t> n, std::span<const std::uint8_t> e) {
@@ -84,7 +47,7 @@ PkeyPtr rsa_public_key(std::span<const std::uint8_t> n, std::span<const std::uin
     throw_openssl_error("OSSL_PARAM_BLD_push_BN");
   ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
   if (!params) throw_openssl_error("OSSL_PARAM_BLD_to_param");
-  return from_params(params.get(), EVP_PKEY_PUBLIC_KEY);
+  return rsa_from_params(params.get(), EVP_PKEY_PUBLIC_KEY);
 }
 
 PkeyPtr rsa_private_key(const RsaPrivateComponents& c) {
@@ -108,7 +71,7 @@ PkeyPtr rsa_private_key(const RsaPrivateComponents& c) {
   }
   ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
   if (!params) throw_openssl_error("OSSL_PARAM_BLD_to_param");
-  return from_params(params.get(), EVP_PKEY_KEYPAIR);
+  return rsa_from_params(params.get(), EVP_PKEY_KEYPAIR);
 }
 
 }  // namespace jwks::crypto

@@ -1,9 +1,7 @@
 #include "jwks/crypto/secure_bytes.h"
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 
-#include "jwks/crypto/handle.h"
 
 namespace jwks::crypto {
 
@@ -26,16 +24,6 @@ void SecureBytes::truncate(std::size_t n) {
   if (n >= bytes_.size()) return;
   cleanse(bytes_.data() + n, bytes_.size() - n);
   bytes_.resize(n);
-}
-
-CryptoError::CryptoError(const std::string& what) : std::runtime_error(what) {}
-
-void throw_openssl_error(const char* what) {
-  unsigned long code = ERR_get_error();
-  char buf[256] = "no OpenSSL error queued";
-  if (code != 0) ERR_error_string_n(code, buf, sizeof buf);
-  ERR_clear_error();
-  throw CryptoError(std::string(what) + ": " + buf);
 }
 
 }  // namespace jwks::crypto

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "jwks/util/log.h"
+#include "jwks/util/text.h"
 
 namespace jwks::http {
 namespace {
@@ -36,7 +37,7 @@ util::Result<service::Client, std::string> client_address(const Request& request
     const std::size_t comma = list.rfind(',');
     const std::string_view hop = comma == std::string_view::npos ? list : list.substr(comma + 1);
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(0, comma);
-    if (hop.find_first_not_of(" \t") == std::string_view::npos) continue;  // an empty item
+    if (util::trim_blanks(hop).empty()) continue;  // an empty item
     auto a = util::parse_ip_address(hop);  // trims blanks itself
     if (!a) return util::fail("X-Forwarded-For holds " + util::quote(hop.substr(0, 64)) + ", which is not an address");
     if (!trusted(*a, policy.trusted_proxies)) return client_of(*a, policy.ipv6_prefix);

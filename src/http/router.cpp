@@ -8,6 +8,7 @@
 #include "jwks/http/errors.h"
 #include "jwks/util/form.h"
 #include "jwks/util/log.h"
+#include "jwks/util/text.h"
 
 namespace jwks::http {
 namespace {
@@ -62,10 +63,8 @@ std::optional<bool> expired_flag(std::string_view query) {
 bool etag_matches(std::string_view header, std::string_view etag) {
   while (!header.empty()) {
     std::size_t comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
+    std::string_view item = util::trim_blanks(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
     if (item == "*") return true;
     if (item.starts_with("W/")) item.remove_prefix(2);
     if (item == etag) return true;

@@ -5,14 +5,11 @@
 #include <algorithm>
 #include <charconv>
 
+#include "jwks/util/text.h"
+
 namespace jwks::util {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool all_digits(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; }
 
@@ -58,7 +55,7 @@ IpAddress IpAddress::masked(int prefix) const {
 }
 
 std::optional<IpAddress> parse_ip_address(std::string_view text) {
-  std::string_view s = trim(text);
+  std::string_view s = trim_blanks(text);
   if (s.empty()) return std::nullopt;
   if (s.front() == '[') {  // [v6] or [v6]:port
     const std::size_t close = s.find(']');
@@ -91,7 +88,7 @@ std::string IpNetwork::to_string() const {
 }
 
 std::optional<IpNetwork> parse_ip_network(std::string_view text) {
-  std::string_view s = trim(text);
+  std::string_view s = trim_blanks(text);
   const std::size_t slash = s.find('/');
   std::string_view address = s.substr(0, slash);
   const bool mapped_text = address.find(':') != std::string_view::npos;  // written as IPv6

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE jws
 #include <boost/test/unit_test.hpp>
 
+#include "jwks/crypto/pkcs8.h"
 #include "jwks/crypto/rsa.h"
 #include "jwks/crypto/jws_alg.h"
 #include "jwks/jose/base64url.h"

@@ -17,7 +17,7 @@
 #include <span>
 
 #include "jwks/crypto/handle.h"
-#include "jwks/crypto/rsa.h"
+#include "jwks/crypto/pkcs8.h"
 #include "jwks/crypto/secure_bytes.h"
 #include "jwks/util/result.h"
 

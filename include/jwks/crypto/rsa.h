@@ -1,4 +1,4 @@
-// RSA keys: generation, PKCS#8 DER import/export and raw components.
+// RSA keys: generation and raw components (PKCS#8 is pkcs8.h).
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,6 @@
 
 #include "jwks/crypto/handle.h"
 #include "jwks/crypto/secure_bytes.h"
-#include "jwks/util/result.h"
 
 namespace jwks::crypto {
 
@@ -24,16 +23,6 @@ struct RsaPrivateComponents {
 
 // Generates an RSA key of `bits` bits with e = 65537. Throws CryptoError.
 PkeyPtr generate_rsa(unsigned bits);
-
-// Serialises the private key as PKCS#8 PrivateKeyInfo DER into a buffer that
-// is wiped when it dies. Throws CryptoError.
-SecureBytes export_pkcs8_der(const EVP_PKEY& key);
-
-enum class KeyDecodeError { kMalformed };
-
-// Parses PKCS#8 PrivateKeyInfo DER (RSA, EC or Ed25519). Malformed input is an
-// error value, never an exception.
-util::Result<PkeyPtr, KeyDecodeError> import_pkcs8_der(std::span<const std::uint8_t> der);
 
 // Reads n and e. Throws CryptoError if `key` is not RSA.
 RsaPublicComponents rsa_public_components(const EVP_PKEY& key);

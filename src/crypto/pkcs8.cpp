@@ -1,0 +1,36 @@
+#include "jwks/crypto/pkcs8.h"
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+
+namespace jwks::crypto {
+
+SecureBytes export_pkcs8_der(const EVP_PKEY& key) {
+  EncoderCtxPtr ctx(OSSL_ENCODER_CTX_new_for_pkey(&key, OSSL_KEYMGMT_SELECT_KEYPAIR, "DER",
+                                                  "PrivateKeyInfo", nullptr));
+  if (!ctx || OSSL_ENCODER_CTX_get_num_encoders(ctx.get()) == 0)
+    throw_openssl_error("OSSL_ENCODER_CTX_new_for_pkey");
+  unsigned char* data = nullptr;
+  std::size_t len = 0;
+  if (OSSL_ENCODER_to_data(ctx.get(), &data, &len) != 1) throw_openssl_error("OSSL_ENCODER_to_data");
+  SecureBytes out(std::span<const std::uint8_t>(data, len));
+  OPENSSL_clear_free(data, len);
+  return out;
+}
+
+util::Result<PkeyPtr, KeyDecodeError> import_pkcs8_der(std::span<const std::uint8_t> der) {
+  EVP_PKEY* raw = nullptr;
+  DecoderCtxPtr ctx(OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", "PrivateKeyInfo", nullptr,
+                                                  OSSL_KEYMGMT_SELECT_KEYPAIR, nullptr, nullptr));
+  if (!ctx) throw_openssl_error("OSSL_DECODER_CTX_new_for_pkey");
+  const unsigned char* p = der.data();
+  std::size_t len = der.size();
+  if (OSSL_DECODER_from_data(ctx.get(), &p, &len) != 1 || raw == nullptr || len != 0) {
+    EVP_PKEY_free(raw);
+    ERR_clear_error();
+    return util::fail(KeyDecodeError::kMalformed);
+  }
+  return PkeyPtr(raw);
+}
+
+}  // namespace jwks::crypto
