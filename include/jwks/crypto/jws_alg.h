@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jwks/crypto/handle.h"
+#include "jwks/crypto/public_key_members.h"
 
 namespace jwks::crypto {
 
@@ -32,14 +33,6 @@ std::vector<std::uint8_t> sign(JwsAlg alg, const EVP_PKEY& key, std::span<const 
 // bad or malformed signature.
 bool verify(JwsAlg alg, const EVP_PKEY& key, std::span<const std::uint8_t> message,
             std::span<const std::uint8_t> signature);
-
-// The public members of a key, as big-endian bytes (JWK fields, RFC 7518 §6).
-struct PublicKeyMembers {
-  std::string kty;                 // "RSA", "EC" or "OKP"
-  std::string crv;                 // "P-256" or "Ed25519"; empty for RSA
-  std::vector<std::uint8_t> n, e;  // RSA
-  std::vector<std::uint8_t> x, y;  // EC (32 bytes each), OKP (x only, 32 bytes)
-};
 
 // Throws CryptoError for key types other than RSA, P-256 and Ed25519.
 PublicKeyMembers public_members(const EVP_PKEY& key);

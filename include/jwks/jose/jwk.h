@@ -2,14 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
-#include <optional>
-
 #include <nlohmann/json.hpp>
 
-#include "jwks/crypto/jws_alg.h"
+#include "jwks/crypto/public_key_members.h"
 
 namespace jwks::jose {
 
