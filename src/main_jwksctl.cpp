@@ -35,26 +35,35 @@ using namespace jwks;
 
 constexpr int kOk = 0, kFailure = 1, kNotFound = 2, kUsage = 64, kBadData = 65, kConfig = 78;
 
+enum class Id { kInit, kList, kRotate, kRetire, kPurge, kRekey, kExportJwks, kCopyStore, kUsers };
+
+// How main treats each command: what it needs before it runs.
 struct Command {
+  Id id;
   const char* name;
   const char* usage;
   const char* help;
+  bool needs_master;  // refuses to start without NOT_MY_KEY
+  bool no_arguments;
 };
 
 constexpr Command kCommands[] = {
-    {"init", "jwksctl init", "Create the database (JWKS_DB) if needed and the keys the server needs. Idempotent."},
-    {"list", "jwksctl list",
+    {Id::kInit, "init", "jwksctl init", "Create the database (JWKS_DB) if needed and the keys the server needs. Idempotent.",
+     true, true},
+    {Id::kList, "list", "jwksctl list",
      "Show every key: row id, published kid, algorithm, state (published, active, retired,\n"
      "expired) and when it was published, signs from, retires and expires (UTC).\n"
-     "Reads public data only: needs no NOT_MY_KEY."},
-    {"rotate", "jwksctl rotate [--now]",
+     "Reads public data only: needs no NOT_MY_KEY.",
+     false, true},
+    {Id::kRotate, "rotate", "jwksctl rotate [--now]",
      "Do what the key schedule needs now (the servers do the same on their own, on the first\n"
      "request that finds it due): publish the next key one JWKS_PUBLISH_LEAD before the signing\n"
      "key's JWKS_SIGNING_PERIOD ends, purge expired keys past JWKS_KEY_RETENTION.\n"
      "--now: rotate without waiting for the schedule: a new key is published now and signs\n"
      "after one lead (or the next key already published signs as soon as its lead allows).\n"
-     "Older keys stay published until the tokens they signed have expired."},
-    {"retire", "jwksctl retire KID [--force]",
+     "Older keys stay published until the tokens they signed have expired.",
+     true, false},
+    {Id::kRetire, "retire", "jwksctl retire KID [--force]",
      "Retire the key KID (its published kid, or row id for keys from before thumbprint kids)\n"
      "early. A key that never signed leaves the key set at once. The signing key hands over\n"
      "to its successor as soon as that has been published for JWKS_PUBLISH_LEAD (a successor\n"
@@ -62,31 +71,37 @@ constexpr Command kCommands[] = {
      "unknown kid. --force stops it signing now: POST /auth answers 503 until a successor has\n"
      "been published for the lead. Either way KID stays published until the tokens it signed\n"
      "have expired, and is never scheduled to sign again. A kid may begin with '-'; one that\n"
-     "begins with \"--\" goes after \"--\"."},
-    {"purge", "jwksctl purge",
+     "begins with \"--\" goes after \"--\".",
+     true, false},
+    {Id::kPurge, "purge", "jwksctl purge",
      "Delete expired keys older than JWKS_KEY_RETENTION, keeping the most recently expired key\n"
-     "while JWKS_ALLOW_EXPIRED=1. The servers purge on their own too. Needs no NOT_MY_KEY."},
-    {"rekey", "jwksctl rekey [--new-key-file FILE]",
+     "while JWKS_ALLOW_EXPIRED=1. The servers purge on their own too. Needs no NOT_MY_KEY.",
+     false, true},
+    {Id::kRekey, "rekey", "jwksctl rekey [--new-key-file FILE]",
      "Re-encrypt every private key from the current NOT_MY_KEY to a new master secret, read\n"
      "from FILE or else from the first line of standard input. One transaction: every key is\n"
      "decrypted with the current key and the new envelopes are checked before anything is\n"
      "committed; if any key does not decrypt, nothing changes (exit 65). Afterwards, give the\n"
-     "servers the new NOT_MY_KEY and restart them."},
-    {"export-jwks", "jwksctl export-jwks [--output FILE]",
+     "servers the new NOT_MY_KEY and restart them.",
+     true, false},
+    {Id::kExportJwks, "export-jwks", "jwksctl export-jwks [--output FILE]",
      "Write the public key set, exactly as served at /.well-known/jwks.json, to FILE\n"
      "(atomically, mode 0644) or to standard output: for a CDN or a static docroot.\n"
-     "Needs no NOT_MY_KEY."},
-    {"copy-store", "jwksctl copy-store FROM TO",
+     "Needs no NOT_MY_KEY.",
+     false, false},
+    {Id::kCopyStore, "copy-store", "jwksctl copy-store FROM TO",
      "Copy every key, user and login from the store FROM to the store TO, each an SQLite path\n"
      "or a postgresql:// URI (SQLite into PostgreSQL, or back). TO must have no key, user or\n"
      "login yet (a new file, or a database jwksctl init has not run on). Keys stay sealed as\n"
      "they are, under NOT_MY_KEY, which must open every one of them; ids are kept. TO is read\n"
      "back and compared with FROM afterwards. Stop the servers writing FROM first; JWKS_DB is\n"
-     "not used."},
-    {"users", "jwksctl users list | jwksctl users delete USERNAME",
+     "not used.",
+     true, false},
+    {Id::kUsers, "users", "jwksctl users list | jwksctl users delete USERNAME",
      "list: id, username, e-mail, registration and last login times.\n"
      "delete: remove a user (exit 2 if there is none); their auth_logs rows stay, with\n"
-     "user_id NULL."},
+     "user_id NULL.",
+     false, false},
 };
 
 void print_usage(std::FILE* out) {
@@ -384,8 +399,7 @@ int main(int argc, char** argv) {
     std::printf("usage: %s\n\n%s\n", command->usage, command->help);
     return kOk;
   }
-  if ((name == "init" || name == "list" || name == "purge") && !args.empty())
-    return usage_error(name + " takes no arguments");
+  if (command->no_arguments && !args.empty()) return usage_error(name + " takes no arguments");
 
   auto settings = service::load_settings_from_environment();
   if (!settings) {
@@ -393,9 +407,8 @@ int main(int argc, char** argv) {
     return kConfig;
   }
   try {
-    const bool creates = name == "init";
-    const bool needs_master =
-        name == "init" || name == "rotate" || name == "retire" || name == "rekey" || name == "copy-store";
+    const bool creates = command->id == Id::kInit;
+    const bool needs_master = command->needs_master;
     // Fail closed before touching the database: without the master key no
     // key can be sealed or opened.
     auto master = crypto::MasterKey::from_environment();
@@ -403,7 +416,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "jwksctl: %s\n", crypto::describe(master.error()).c_str());
       return kConfig;
     }
-    if (name == "copy-store") return copy_store(args, settings->busy_timeout_ms, master.value());
+    if (command->id == Id::kCopyStore) return copy_store(args, settings->busy_timeout_ms, master.value());
     struct stat before {};
     const bool existed = ::lstat(settings->db_path.c_str(), &before) == 0;
     if (creates && !existed && ::geteuid() == 0 && !store::is_postgres_uri(settings->db_path) &&
@@ -411,10 +424,13 @@ int main(int argc, char** argv) {
       return kFailure;
     const std::unique_ptr<store::Store> opened = store::open_store(settings->db_path, settings->busy_timeout_ms, creates);
     store::Store& db = *opened;
-    if (name == "list") return list_keys(db, settings.value());
-    if (name == "export-jwks") return export_jwks(db, args);
-    if (name == "users") return users(db, args);
-    if (name == "rekey") return rekey(db, master.value(), args);
+    switch (command->id) {
+      case Id::kList: return list_keys(db, settings.value());
+      case Id::kExportJwks: return export_jwks(db, args);
+      case Id::kUsers: return users(db, args);
+      case Id::kRekey: return rekey(db, master.value(), args);
+      default: break;
+    }
     // Commands that change keys bring JWKS_EXPORT_FILE up to date at once.
     auto exported = [&](int rc) {
       if (rc == kOk && !settings->export_file.empty()) {
@@ -425,7 +441,7 @@ int main(int argc, char** argv) {
       }
       return rc;
     };
-    if (name == "purge") {
+    if (command->id == Id::kPurge) {
       service::SystemClock clock;
       NoKeys no_keys;
       std::printf("%d expired key(s) purged\n",
@@ -437,8 +453,8 @@ int main(int argc, char** argv) {
     service::SigningKeyFactory factory(master.value(), *crypto::parse_jws_alg(settings->alg));
     service::KeyManager manager(db, clock, factory, service::key_policy(settings.value()));
     manager.require_matching_master_key();  // a wrong NOT_MY_KEY changes nothing
-    if (name == "rotate") return exported(rotate(manager, args));
-    if (name == "retire") return exported(retire(manager, args));
+    if (command->id == Id::kRotate) return exported(rotate(manager, args));
+    if (command->id == Id::kRetire) return exported(retire(manager, args));
     const service::KeyChanges created = manager.ensure();
     std::printf("%s: schema version %d, %d key(s) created\n", store::describe_location(settings->db_path).c_str(),
                 store::current_schema_version(settings->db_path),
