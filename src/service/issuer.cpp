@@ -4,17 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include "jwks/auth/uuid.h"
-#include "jwks/crypto/digest.h"
 #include "jwks/crypto/handle.h"
-#include "jwks/jose/base64url.h"
 #include "jwks/crypto/sealed_key.h"
 #include "jwks/crypto/secure_bytes.h"
 #include "jwks/service/authenticator.h"
 #include "jwks/service/jwks_document.h"
-#include "jwks/util/log.h"
-#include "jwks/jose/jwk.h"
 #include "jwks/service/token_service.h"
 #include "jwks/store/store_source.h"
+#include "jwks/util/log.h"
 
 namespace jwks::service {
 namespace {

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "jwks/store/statement.h"
 
 namespace jwks::store {
 namespace {

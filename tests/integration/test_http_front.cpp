@@ -1,5 +1,5 @@
 // The contract's HTTP behaviour, spoken with libcurl to a real front (started
-// by with-lighttpd.sh, which exports JWKS_BASE_URL and JWKS_DB).
+// by with-front.sh, which exports JWKS_BASE_URL and JWKS_DB).
 #define BOOST_TEST_MODULE http_front
 #include <boost/test/unit_test.hpp>
 
@@ -46,7 +46,7 @@ struct HttpResponse {
 
 std::string base_url() {
   const char* b = std::getenv("JWKS_BASE_URL");
-  if (b == nullptr) throw std::runtime_error("JWKS_BASE_URL is not set: run through with-lighttpd.sh");
+  if (b == nullptr) throw std::runtime_error("JWKS_BASE_URL is not set: run through with-front.sh");
   return b;
 }
 

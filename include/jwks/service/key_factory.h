@@ -12,7 +12,7 @@
 namespace jwks::service {
 
 struct NewKey {
-  std::vector<std::uint8_t> envelope;  // sealed PKCS#8; never plaintext
+  std::vector<std::uint8_t> envelope;  // the key material (crypto/key_material.h), sealed; never plaintext
   std::string alg;                     // JWS algorithm, e.g. "RS256"
   std::string public_jwk;              // JSON: kty and public members, no kid
   std::string thumbprint;              // RFC 7638 thumbprint of public_jwk: the published kid
