@@ -12,7 +12,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sqlite3.h>
@@ -34,6 +33,7 @@
 
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jws.h"
+#include "http_client.h"
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -88,51 +88,15 @@ void add_header_line(std::string line, std::map<std::string, std::string>& heade
 
 // ---------------------------------------------------------------- libcurl
 
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-size_t on_header(char* data, size_t size, size_t n, void* user) {
-  std::string line(data, size * n);
-  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
-  if (line.rfind("HTTP/", 0) == 0) headers->clear();  // a new response (after a 100)
-  add_header_line(line, *headers);
-  return size * n;
-}
-
-// Sends one request. `headers` are sent as given; curl's default
-// Content-Type (a form) and Expect are suppressed unless given. The path is
-// sent as is (no dot-segment removal). A transport failure is a test failure.
+// Sends one request (tests/support/http_client.h: headers as given, the path
+// as is). A transport failure is a test failure.
 Answer curl_request(const std::string& method, const std::string& target, const std::vector<std::string>& headers,
                     const std::string& body) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  BOOST_REQUIRE(curl);
+  const jwks::test::HttpAnswer h = jwks::test::http_request(method, target, headers, body);
   Answer r;
-  const std::string url = env("JWKS_BASE_URL") + target;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_PATH_AS_IS, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 20L);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &r.headers);
-  curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
-  if (method != "GET" || !body.empty()) {
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  }
-  std::vector<std::string> all = headers;
-  bool has_type = false;
-  for (const auto& h : headers) has_type |= lower(h).rfind("content-type:", 0) == 0;
-  if (!has_type) all.push_back("Content-Type:");
-  all.push_back("Expect:");
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list(nullptr, curl_slist_free_all);
-  for (const auto& h : all) list.reset(curl_slist_append(list.release(), h.c_str()));
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, list.get());
-  CURLcode rc = curl_easy_perform(curl.get());
-  BOOST_REQUIRE_MESSAGE(rc == CURLE_OK, method << " " << target.substr(0, 80) << ": " << curl_easy_strerror(rc));
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &r.status);
+  r.status = h.status;
+  r.headers = h.headers;
+  r.body = h.body;
   r.answered = true;
   return r;
 }
@@ -264,14 +228,9 @@ Expect nobody() { return Expect{0, "", By::kNobody}; }
 const std::string kJson = "Content-Type: application/json";
 const std::string kForm = "Content-Type: application/x-www-form-urlencoded";
 
-std::string b64(std::string_view text) {
-  std::string b = jwks::jose::base64url_encode(text);
-  for (char& c : b) c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (b.size() % 4 != 0) b += '=';
-  return b;
-}
+std::string b64(std::string_view text) { return jwks::test::base64(text); }
 std::string basic(const std::string& user, const std::string& password) {
-  return "Authorization: Basic " + b64(user + ":" + password);
+  return jwks::test::basic_authorization(user, password);
 }
 std::string creds(const std::string& user, const std::string& password) {
   return nlohmann::json{{"username", user}, {"password", password}}.dump();
@@ -836,10 +795,7 @@ void check_case(const Case& c, const Expect& e, const Answer& a) {
   }
 }
 
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-  ~CurlGlobal() { curl_global_cleanup(); }
-};
+using jwks::test::CurlGlobal;
 BOOST_TEST_GLOBAL_FIXTURE(CurlGlobal);
 
 // Shared between the two test cases below (which run in order).

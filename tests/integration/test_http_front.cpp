@@ -3,7 +3,6 @@
 #define BOOST_TEST_MODULE http_front
 #include <boost/test/unit_test.hpp>
 
-#include <curl/curl.h>
 
 #include <signal.h>
 
@@ -28,27 +27,15 @@
 #include "jwks/store/pg_connection.h"
 #include "jwks/store/statement.h"
 #include "jwks/store/store_source.h"
+#include "http_client.h"
 
 using namespace jwks;
 
 namespace {
 
-struct HttpResponse {
-  long status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-  nlohmann::json json() const { return nlohmann::json::parse(body); }
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
+using HttpResponse = test::HttpAnswer;
 
-std::string base_url() {
-  const char* b = std::getenv("JWKS_BASE_URL");
-  if (b == nullptr) throw std::runtime_error("JWKS_BASE_URL is not set: run through with-front.sh");
-  return b;
-}
+using test::base_url;
 
 // The front runs with JWKS_TRUSTED_PROXIES=127.0.0.1, so each test case can
 // speak as its own client address (X-Forwarded-For) with its own rate budget.
@@ -59,62 +46,15 @@ struct FreshClient {
   FreshClient() { g_client = "198.51.100." + std::to_string(++g_client_counter); }
 };
 
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-size_t on_header(char* data, size_t size, size_t n, void* user) {
-  std::string line(data, size * n);
-  auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
-    (*static_cast<std::map<std::string, std::string>*>(user))[name] = value;
-  }
-  return size * n;
-}
-
+// One request through the front, as this run's client (g_client) unless the
+// headers name one.
 HttpResponse http(const std::string& method, const std::string& path, const std::string& body = "",
                   const std::vector<std::string>& headers = {}) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  BOOST_REQUIRE(curl);
-  HttpResponse r;
-  std::string url = base_url() + path;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 20L);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &r.headers);
-  if (method == "HEAD") {
-    curl_easy_setopt(curl.get(), CURLOPT_NOBODY, 1L);
-  } else {
-    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
-  }
-  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  }
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list(nullptr, curl_slist_free_all);
-  // Without an explicit type, curl would label every body as a form.
   std::vector<std::string> all = headers;
-  bool has_type = false;
-  for (const auto& h : headers) has_type |= h.rfind("Content-Type:", 0) == 0;
-  if (!has_type) all.push_back("Content-Type:");
-  all.push_back("Expect:");
   bool has_forwarded = false;
   for (const auto& h : headers) has_forwarded |= h.rfind("X-Forwarded-For:", 0) == 0;
   if (!has_forwarded) all.push_back("X-Forwarded-For: " + g_client);
-  for (const auto& h : all) list.reset(curl_slist_append(list.release(), h.c_str()));
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, list.get());
-  CURLcode rc = curl_easy_perform(curl.get());
-  BOOST_REQUIRE_MESSAGE(rc == CURLE_OK, method << " " << path << ": " << curl_easy_strerror(rc));
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &r.status);
-  return r;
+  return test::http_request(method, path, all, body);
 }
 
 void expect_json_error(const HttpResponse& r, long status, const std::string& error) {
@@ -160,10 +100,7 @@ bool verifies_against_jwks(const Token& t, const nlohmann::json& keys) {
   return false;
 }
 
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-  ~CurlGlobal() { curl_global_cleanup(); }
-};
+using test::CurlGlobal;
 BOOST_TEST_GLOBAL_FIXTURE(CurlGlobal);
 
 }  // namespace
@@ -177,14 +114,7 @@ std::string register_user(const std::string& username, const std::string& email)
   return r.json().at("password").get<std::string>();
 }
 
-std::string basic(const std::string& user, const std::string& password) {
-  std::string pair = user + ":" + password;
-  // base64url -> base64: swap the alphabet and pad.
-  std::string b = jose::base64url_encode(pair);
-  for (char& c : b) c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (b.size() % 4 != 0) b += '=';
-  return "Authorization: Basic " + b;
-}
+std::string basic(const std::string& user, const std::string& password) { return test::basic_authorization(user, password); }
 
 std::string unique(const std::string& stem) {
   return stem + std::to_string(std::time(nullptr)) + "-" + std::to_string(++g_client_counter);
