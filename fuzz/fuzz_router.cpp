@@ -13,6 +13,7 @@
 #include <cctype>
 
 #include "fcgi_input.h"
+#include "fake_api.h"
 #include "fuzz_check.h"
 #include "jwks/http/router.h"
 #include "jwks/util/form.h"
@@ -27,37 +28,6 @@ http::ClientAddressPolicy trusting_loopback() {
   return p;
 }
 
-// Checks what the router hands to the use cases and answers as told.
-class CheckingApi final : public service::Api {
- public:
-  std::optional<service::ServiceError> fail_with;
-  std::optional<service::TokenRequest> token_request;
-  std::optional<service::RegisterRequest> register_request;
-
-  util::Result<service::JwksDocument, service::ServiceError> jwks(const service::ClientHasEtag&) override {
-    if (fail_with) return util::fail(*fail_with);
-    return service::JwksDocument{R"({"keys":[]})", "\"etag\"", 1800};
-  }
-  util::Result<std::string, service::ServiceError> issue_token(const service::TokenRequest& r) override {
-    token_request = r;
-    if (fail_with) return util::fail(*fail_with);
-    return std::string("h.p.s");
-  }
-  util::Result<std::string, service::ServiceError> register_user(const service::RegisterRequest& r) override {
-    register_request = r;
-    if (fail_with) return util::fail(*fail_with);
-    return std::string("0b7e8a2c-1f4d-4c3b-9a6e-2d5f8c9b1a70");
-  }
-  util::Result<std::string, service::ServiceError> discovery(const std::optional<std::string>& origin) override {
-    if (origin) FUZZ_CHECK(origin->starts_with("http://") || origin->starts_with("https://"));
-    if (fail_with) return util::fail(*fail_with);
-    return nlohmann::json{{"issuer", origin.value_or("none")}}.dump();
-  }
-  util::Result<std::string, service::ServiceError> readiness(const std::optional<std::string>&) override {
-    if (fail_with) return util::fail(*fail_with);
-    return std::string(R"({"status":"ready"})");
-  }
-};
 
 // ?expired= as README documents it: the last "expired" field decides; true,
 // 1, yes or a bare name turn it on, false, 0 or no off, anything else (or a
@@ -93,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   request.body_too_large = in.last("FUZZ_TOO_LARGE") == "1";
   if (request.body_too_large) request.body.clear();
 
-  CheckingApi api;
+  test::FakeApi api;
   if (auto f = in.last("FUZZ_FAIL"); f && f->size() == 1 && (*f)[0] >= '0' && (*f)[0] <= '5')
     api.fail_with = service::ServiceError{static_cast<service::ErrorCode>((*f)[0] - '0'), "failed", "fuzz", 0};
   const http::Router router(api, trusting_loopback());
@@ -120,8 +90,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   // The use cases only ever see validated input.
-  if (api.token_request) {
-    const service::TokenRequest& t = *api.token_request;
+  if (api.last_origin) FUZZ_CHECK(api.last_origin->starts_with("http://") || api.last_origin->starts_with("https://"));
+  if (api.last_token_request) {
+    const service::TokenRequest& t = *api.last_token_request;
     FUZZ_CHECK(request.path == "/auth" && request.method == "POST");
     const std::optional<bool> expired = expected_expired(request.query);
     FUZZ_CHECK(expired && t.expired == *expired);
@@ -135,11 +106,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else if (request.path == "/auth" && request.method == "POST" && !request.body_too_large) {
     FUZZ_CHECK(response.status == 400 || response.status == 415);  // refused before the use case
   }
-  if (api.register_request) {
+  if (api.last_register_request) {
     FUZZ_CHECK(request.path == "/register" && request.method == "POST");
-    const std::string& name = api.register_request->registration.username;
+    const std::string& name = api.last_register_request->registration.username;
     FUZZ_CHECK(auth::canonical_username(name).ok() && auth::canonical_username(name).value() == name);
-    FUZZ_CHECK(auth::is_plausible_email(api.register_request->registration.email));
+    FUZZ_CHECK(auth::is_plausible_email(api.last_register_request->registration.email));
   }
   return 0;
 }

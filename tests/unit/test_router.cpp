@@ -9,6 +9,7 @@
 #include "jwks/http/request.h"
 #include "jwks/http/router.h"
 #include "jwks/http/client_address.h"
+#include "fake_api.h"
 
 using namespace jwks;
 using http::Request;
@@ -16,43 +17,7 @@ using http::Response;
 
 namespace {
 
-// Records what the router asked for and answers as configured.
-class FakeApi final : public service::Api {
- public:
-  std::optional<service::ServiceError> fail_with;
-  std::optional<service::TokenRequest> last_token_request;
-  int jwks_calls = 0;
-  bool asked_etag = false;  // the router handed a matcher (a request with If-None-Match)
-  bool answer_not_modified = true;  // as the Issuer does: no document when the matcher says so
-
-  util::Result<service::JwksDocument, service::ServiceError> jwks(const service::ClientHasEtag& client_has) override {
-    ++jwks_calls;
-    if (fail_with) return util::fail(*fail_with);
-    asked_etag = static_cast<bool>(client_has);
-    if (client_has && answer_not_modified && client_has("\"abc\"")) return service::JwksDocument{"", "\"abc\"", 1800, 0, true};
-    return service::JwksDocument{R"({"keys":[{"kid":"1"}]})", "\"abc\"", 1800};
-  }
-  util::Result<std::string, service::ServiceError> issue_token(const service::TokenRequest& r) override {
-    last_token_request = r;
-    if (fail_with) return util::fail(*fail_with);
-    return std::string("h.p.s");
-  }
-  util::Result<std::string, service::ServiceError> register_user(const service::RegisterRequest& r) override {
-    last_register_request = r;
-    if (fail_with) return util::fail(*fail_with);
-    return std::string("0b7e8a2c-1f4d-4c3b-9a6e-2d5f8c9b1a70");
-  }
-  util::Result<std::string, service::ServiceError> discovery(const std::optional<std::string>& origin) override {
-    last_origin = origin;
-    return std::string(R"({"issuer":")") + origin.value_or("none") + "\"}";
-  }
-  util::Result<std::string, service::ServiceError> readiness(const std::optional<std::string>&) override {
-    if (fail_with) return util::fail(*fail_with);
-    return std::string(R"({"status":"ready"})");
-  }
-  std::optional<service::RegisterRequest> last_register_request;
-  std::optional<std::string> last_origin;
-};
+using test::FakeApi;
 
 Request request(std::string method, std::string path, std::string query = "", std::string body = "",
                 std::string content_type = "") {
