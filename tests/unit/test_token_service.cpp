@@ -1,0 +1,158 @@
+// Tokens: their claims and keys, expired tokens, undecryptable keys, and how token lifetimes bound a key's publication.
+#define BOOST_TEST_MODULE token_service
+#include <boost/test/unit_test.hpp>
+
+#include "key_fixtures.h"
+
+using namespace jwks;
+using namespace jwks::test;
+
+BOOST_FIXTURE_TEST_CASE(tokens_verify_and_respect_key_expiry, RealStore) {
+  manager().ensure();
+  service::TokenService tokens(db, master, clock, 3600);
+
+  auto token = tokens.issue({"alice", "https://issuer.example", "api://test"}, false, db.keys().all());
+  BOOST_REQUIRE(token.ok());
+  auto parts = jose::parse_compact(token.value());
+  BOOST_REQUIRE(parts.has_value());
+  auto header = nlohmann::json::parse(parts->header_json);
+  auto claims = nlohmann::json::parse(parts->payload_json);
+  BOOST_TEST(header["alg"] == "RS256");
+  BOOST_TEST(header["typ"] == "JWT");
+  auto keys = db.keys().unexpired(kT0);
+  const store::KeyRecord signing = *service::signing_key(keys, kT0);
+  BOOST_TEST(header["kid"] == signing.thumbprint);
+  BOOST_TEST(claims["sub"] == "alice");
+  BOOST_TEST(claims["iat"] == kT0);
+  BOOST_TEST(claims["exp"] == kT0 + 3600);
+  BOOST_TEST(claims["nbf"] == kT0);
+  BOOST_TEST(claims["iss"] == "https://issuer.example");
+  BOOST_TEST(claims["aud"] == "api://test");
+  BOOST_TEST(jose::base64url_decode(claims["jti"].get<std::string>())->size() == 16u);
+
+  // Verify with the published public key only.
+  auto jwk = nlohmann::json::parse(signing.public_jwk);
+  auto n = jose::base64url_decode(jwk["n"].get<std::string>());
+  auto e = jose::base64url_decode(jwk["e"].get<std::string>());
+  crypto::PkeyPtr pub = crypto::rsa_public_key(*n, *e);
+  std::span<const std::uint8_t> input(reinterpret_cast<const std::uint8_t*>(parts->signing_input.data()),
+                                      parts->signing_input.size());
+  BOOST_TEST(crypto::verify(crypto::JwsAlg::kRS256, *pub, input, parts->signature));
+
+  // Even a token signed by a key with less life left than a token lifetime
+  // (a key from before schedules) ends with its key.
+  store::Statement(db.database(), "UPDATE keys SET exp = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.row_id).run();
+  store::Statement(db.database(), "UPDATE key_schedule SET retire_at = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.row_id).run();
+  auto late = tokens.issue({"alice", "https://issuer.example", "api://test"}, false, db.keys().all());
+  BOOST_REQUIRE(late.ok());
+  BOOST_TEST(nlohmann::json::parse(jose::parse_compact(late.value())->payload_json)["exp"] == kT0 + 600);
+}
+
+BOOST_FIXTURE_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past, RealStore) {
+  manager().ensure();
+  auto token = service::TokenService(db, master, clock, 3600).issue({"anonymous", "", ""}, true, {});
+  BOOST_REQUIRE(token.ok());
+  auto parts = jose::parse_compact(token.value());
+  auto header = nlohmann::json::parse(parts->header_json);
+  auto claims = nlohmann::json::parse(parts->payload_json);
+  auto expired = db.keys().latest_expired(kT0);
+  BOOST_TEST(header["kid"] == expired->record.thumbprint);
+  BOOST_TEST(claims["exp"].get<std::int64_t>() < kT0);
+  BOOST_TEST(!claims.contains("iss"));
+  BOOST_TEST(!claims.contains("aud"));
+  BOOST_TEST(claims["exp"].get<std::int64_t>() <= expired->record.exp());
+  for (const auto& k : db.keys().unexpired(kT0)) BOOST_TEST(k.row_id != expired->record.row_id);
+}
+
+BOOST_FIXTURE_TEST_CASE(undecryptable_key_is_an_error_not_a_crash, RealStore) {
+  manager().ensure();
+
+  crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
+  auto wrong = service::TokenService(db, other, clock, 3600).issue({"alice", "", ""}, false, db.keys().all());
+  BOOST_REQUIRE(!wrong.ok());
+  BOOST_TEST((wrong.error().code == service::ErrorCode::kInternal));
+  BOOST_TEST(wrong.error().log_detail.find("authentication") != std::string::npos);
+  BOOST_TEST(wrong.error().description.find("authentication") == std::string::npos);
+
+  store::Statement corrupt(db.database(), "UPDATE keys SET key = substr(key, 1, 20)");
+  corrupt.run();
+  auto truncated = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false, db.keys().all());
+  BOOST_REQUIRE(!truncated.ok());
+  BOOST_TEST(truncated.error().log_detail.find("truncated") != std::string::npos);
+}
+
+// Restarted with JWKS_TOKEN_LIFETIME lowered from 1 h to 5 min, then rotated
+// early: the old key stays published until the hour-long token it signed
+// expires, and the new process signs five-minute tokens with it meanwhile.
+BOOST_FIXTURE_TEST_CASE(a_lowered_token_lifetime_keeps_keys_published_for_their_tokens, RealStore) {
+  SchedulePolicy before = kPolicy, after = kPolicy;
+  before.publish_lead = after.publish_lead = 10 * 60;
+  after.token_lifetime = 5 * 60;
+  manager(before).ensure();
+  clock.set(kT0 + 100);
+  const std::string old_token = tokens(kHour).issue({"a", "", ""}, false, db.keys().all()).value();
+  const std::int64_t old_exp = claims_of(old_token)["exp"];
+  BOOST_TEST(old_exp == kT0 + 100 + kHour);
+
+  clock.set(kT0 + 200);
+  KeyManager km = manager(after);
+  km.rotate_now();
+  const std::string fresh = tokens(after.token_lifetime).issue({"a", "", ""}, false, km.keys()).value();
+  BOOST_TEST(kid_of(fresh) == kid_of(old_token));  // the successor waits its lead
+  BOOST_TEST(claims_of(fresh)["exp"] == kT0 + 200 + 5 * 60);
+  for (clock.set(kT0 + 300); clock.now() < old_exp; clock.advance(300)) {
+    km.ensure();
+    bool published = false;
+    for (const auto& k : db.keys().unexpired(clock.now())) published |= k.thumbprint == kid_of(old_token);
+    BOOST_TEST_REQUIRE(published, "the key left the set at +" << clock.now() - kT0 << " before its token expired");
+  }
+}
+
+// Raised from 1 h to 3 h: a process with the longer lifetime caps its tokens
+// at the signing key's lifetime until the key has been raised, so a process
+// with the shorter one can never unpublish the key under them.
+BOOST_FIXTURE_TEST_CASE(a_raised_token_lifetime_takes_effect_once_the_key_is_raised, RealStore) {
+  manager().ensure();
+  const std::int64_t capped = claims_of(tokens(3 * kHour).issue({"a", "", ""}, false, db.keys().all()).value())["exp"];
+  BOOST_TEST(capped == kT0 + kHour);
+  SchedulePolicy longer = kPolicy;
+  longer.token_lifetime = 3 * kHour;
+  KeyManager km = manager(longer);
+  BOOST_TEST(km.ensure().rescheduled >= 1);
+  const auto keys = km.keys();
+  const store::KeyRecord* signing = service::signing_key(keys, kT0);
+  BOOST_REQUIRE(signing != nullptr);
+  BOOST_TEST(signing->schedule.token_lifetime.value_or(0) == 3 * kHour);
+  BOOST_TEST(signing->exp() == signing->schedule.retire_at + 3 * kHour);
+  BOOST_TEST(claims_of(tokens(3 * kHour).issue({"a", "", ""}, false, keys).value())["exp"] == kT0 + 3 * kHour);
+  BOOST_TEST(km.ensure().rescheduled == 0);  // raised once, not on every request
+}
+
+// `retire KEY --force` just after KEY took over: its predecessor, retired on
+// schedule and still published for its tokens, must not sign again; /auth
+// answers 503 until the new successor may sign.
+BOOST_FIXTURE_TEST_CASE(a_forced_retirement_never_reactivates_the_previous_key, RealStore) {
+  KeyManager km = manager();
+  km.ensure();
+  clock.set(kT0 + kDay - kHour);
+  km.ensure();  // the successor is published
+  clock.set(kT0 + kDay + 60);
+  auto keys = km.keys();
+  const store::KeyRecord* second = service::signing_key(keys, clock.now());
+  BOOST_REQUIRE(second != nullptr);
+  const std::string second_kid = second->thumbprint;
+  BOOST_TEST((km.retire(second_kid, true).outcome == service::RetireResult::Outcome::kRetired));
+  for (std::int64_t t = clock.now(); t < kT0 + kDay + 60 + kHour; t += 300) {
+    clock.set(t);
+    km.ensure();
+    auto refused = tokens().issue({"x", "", ""}, false, km.keys());
+    BOOST_TEST_REQUIRE(!refused.ok(), "a token was signed by " << (refused.ok() ? kid_of(refused.value()) : "")
+                                                                << " at +" << t - kT0);
+    BOOST_TEST((refused.error().code == service::ErrorCode::kUnavailable));
+  }
+  clock.set(kT0 + kDay + 60 + kHour);
+  km.ensure();
+  auto token = tokens().issue({"x", "", ""}, false, km.keys());
+  BOOST_REQUIRE_MESSAGE(token.ok(), (token.ok() ? "" : token.error().log_detail));
+  BOOST_TEST(kid_of(token.value()) != second_kid);
+}
