@@ -176,160 +176,204 @@ BOOST_AUTO_TEST_CASE(a_forced_retirement_never_hands_back_to_the_key_before) {
 // and checked against what each client holds. A quiet night spans a
 // hand-over, an operator rotates early, retires the signing key, and forces
 // a retirement.
-BOOST_AUTO_TEST_CASE(a_simulated_week) {
-  auto master = crypto::MasterKey::from_secret("an example master secret of 32+ bytes!");
-  BOOST_REQUIRE(master.ok());
-  store::SqliteStore db(":memory:");
-  service::ManualClock clock(kT0);
-  service::SigningKeyFactory factory(master.value(), crypto::JwsAlg::kEdDSA);
-  service::KeyManager manager(db, clock, factory, kPolicy);
-  service::TokenService tokens(db, master.value(), clock, kPolicy.token_lifetime, kPolicy.alg);
-  const std::int64_t max_age = service::jwks_max_age(kPolicy.publish_lead);
+// A week of a responder's life, one request every five minutes (but for a
+// quiet spell with no requests at all), with an operator who rotates early,
+// retires the signing key, then retires one by force. Each step checks the
+// invariants below by name.
+class SimulatedWeek {
+ public:
+  static constexpr std::int64_t kStep = 5 * kMinute;
+  static constexpr std::int64_t kQuietFrom = kT0 + 2 * kDay - 2 * kHour, kQuietUntil = kT0 + 2 * kDay + 30 * kMinute;
+  static constexpr std::int64_t kRotateAt = kT0 + 3 * kDay + 12 * kHour;
+  static constexpr std::int64_t kRetireAt = kT0 + 4 * kDay + 6 * kHour;
+  static constexpr std::int64_t kForceAt = kT0 + 5 * kDay + 18 * kHour;
 
-  // Clients that cache the set for max-age, and for the whole lead, first
-  // fetching at every phase of their cache time: one of them always holds
-  // a copy fetched just before a new key was published.
+  SimulatedWeek() {
+    // Clients that cache the set for max-age, and for the whole lead, first
+    // fetching at every phase of their cache time: one of them always holds
+    // a copy fetched just before a new key was published.
+    for (std::int64_t ttl : {max_age_, kPolicy.publish_lead}) {
+      for (std::int64_t phase = 0; phase < ttl; phase += kStep) clients_.push_back(Client{ttl, kT0 + phase, -1, {}});
+    }
+  }
+
+  // One request at `now`: what the server does, then what an operator does.
+  // False in the quiet spell: nobody asks, nothing runs.
+  bool request_at(std::int64_t now) {
+    now_ = now;
+    clock_.set(now);
+    if (now >= kQuietFrom && now < kQuietUntil) return false;
+    ++steps_;
+    manager_.ensure();
+    if (now == kRotateAt) manager_.rotate_now();
+    if (now == kRetireAt || now == kForceAt) {
+      const auto keys = db_.keys().unexpired(now);
+      const KeyRecord* signer = service::signing_key(keys, now);
+      BOOST_REQUIRE(signer != nullptr);
+      const auto r = manager_.retire(signer->thumbprint, now == kForceAt);
+      BOOST_TEST((r.outcome == service::RetireResult::Outcome::kRetired));
+      if (now == kForceAt) forced_at_ = now;
+    }
+    // The published set, and what the store holds.
+    const nlohmann::json set = nlohmann::json::parse(service::build_jwks(db_, now, max_age_).json);
+    published_.clear();
+    for (const auto& k : set["keys"]) published_[k["kid"].get<std::string>()] = k;
+    for (const auto& [kid, jwk] : published_) {
+      first_published_.emplace(kid, now);
+      ever_published_.insert(kid);
+    }
+    all_ = db_.keys().all();
+    return true;
+  }
+
+  void a_key_stays_published_until_its_tokens_expire() {
+    for (const auto& [kid, exp] : last_token_exp_) {
+      if (exp > now_) BOOST_TEST(published_.count(kid) == 1u, kid << " unpublished before its token expired");
+    }
+  }
+
+  void the_signer_and_from_one_lead_before_it_retires_its_successor_are_published() {
+    const KeyRecord* signer = service::signing_key(all_, now_);
+    if (signer == nullptr) return;
+    BOOST_TEST(published_.count(signer->thumbprint) == 1u);
+    if (signer->schedule.retire_at - now_ > kPolicy.publish_lead) return;
+    bool successor = false;
+    for (const KeyRecord& k : all_) {
+      successor |= k.row_id != signer->row_id && k.schedule.active_at == signer->schedule.retire_at &&
+                   published_.count(k.thumbprint) == 1;
+    }
+    BOOST_TEST(successor, "no successor published one lead before " << signer->thumbprint << " retires");
+  }
+
+  void the_purge_keeps_an_expired_key_and_every_key_within_the_retention() {
+    std::int64_t newest_expired = 0;
+    for (const KeyRecord& k : all_) {
+      if (k.exp() <= now_) newest_expired = std::max(newest_expired, k.exp());
+    }
+    BOOST_TEST(newest_expired > 0);
+    for (const KeyRecord& k : all_) {
+      if (k.exp() <= now_ && k.exp() != newest_expired) BOOST_TEST(k.exp() > now_ - kPolicy.retention);
+    }
+  }
+
+  void clients_refresh_their_copies() {
+    for (Client& c : clients_) {
+      if (now_ >= c.first_fetch && (c.fetched_at < 0 || now_ >= c.fetched_at + c.ttl)) {
+        c.kids.clear();
+        for (const auto& [kid, jwk] : published_) c.kids.insert(kid);
+        c.fetched_at = now_;
+      }
+    }
+  }
+
+  // A token is issued, unless a forced retirement's successor still waits
+  // out its lead; then the refusal says how long to wait.
+  void a_token_is_issued_or_refused_only_after_the_forced_retirement() {
+    auto token = tokens_.issue({"alice", "", ""}, false, db_.keys().all());
+    if (!token) {
+      BOOST_TEST((token.error().code == service::ErrorCode::kUnavailable));
+      BOOST_TEST((forced_at_ > 0 && now_ < forced_at_ + kPolicy.publish_lead));
+      BOOST_TEST(token.error().retry_after_seconds == forced_at_ + kPolicy.publish_lead - now_);
+      ++refused_;
+      return;
+    }
+    ++issued_;
+    a_token_lives_its_full_lifetime_within_its_key(token.value());
+    a_token_verifies_and_every_client_knows_its_kid(token.value());
+  }
+
+  // ?expired=true: signed by a key that is not published, already expired.
+  void an_expired_token_comes_from_an_unpublished_key() {
+    auto old = tokens_.issue({"alice", "", ""}, true, {});
+    BOOST_REQUIRE(old.ok());
+    const auto parts = jose::parse_compact(old.value());
+    BOOST_TEST(published_.count(nlohmann::json::parse(parts->header_json)["kid"].get<std::string>()) == 0u);
+    BOOST_TEST(nlohmann::json::parse(parts->payload_json)["exp"].get<std::int64_t>() < now_);
+  }
+
+  // At the end of the week.
+  void the_week_had_its_rotations_purges_and_one_refusal_window() {
+    BOOST_TEST_MESSAGE("simulated week: " << steps_ << " steps, " << issued_ << " tokens, " << refused_
+                                          << " refused after the forced retirement, " << ever_published_.size()
+                                          << " keys published, " << db_.keys().all().size() << " kept at the end");
+    BOOST_TEST(refused_ == static_cast<int>(kPolicy.publish_lead / kStep));
+    BOOST_TEST(ever_published_.size() >= 8u);  // daily rotations plus the operator's
+    BOOST_TEST(db_.keys().all().size() < ever_published_.size());  // the retention purged the oldest
+  }
+
+ private:
   struct Client {
     std::int64_t ttl, first_fetch;
     std::int64_t fetched_at = -1;
     std::set<std::string> kids;
   };
-  std::vector<Client> clients;
-  for (std::int64_t ttl : {max_age, kPolicy.publish_lead}) {
-    for (std::int64_t phase = 0; phase < ttl; phase += 5 * kMinute) clients.push_back(Client{ttl, kT0 + phase, -1, {}});
+
+  void a_token_lives_its_full_lifetime_within_its_key(const std::string& token) {
+    const auto parts = jose::parse_compact(token);
+    BOOST_REQUIRE(parts.has_value());
+    const std::string kid = nlohmann::json::parse(parts->header_json)["kid"];
+    const std::int64_t exp = nlohmann::json::parse(parts->payload_json)["exp"];
+    if (first_kid_.empty()) first_kid_ = kid;
+    BOOST_TEST(exp == now_ + kPolicy.token_lifetime);  // always a full lifetime
+    for (const KeyRecord& k : all_) {
+      if (k.thumbprint == kid) BOOST_TEST(exp <= k.exp(), "a token outlives its key");
+    }
+    // Published for at least the lead before it signs (the first key excepted:
+    // nothing had been published before it).
+    if (kid != first_kid_) BOOST_TEST(first_published_.at(kid) <= now_ - kPolicy.publish_lead);
+    last_token_exp_[kid] = std::max(last_token_exp_[kid], exp);
   }
 
-  std::map<std::string, std::int64_t> first_published;  // kid -> first time it was in the set
-  std::map<std::string, std::int64_t> last_token_exp;   // kid -> the latest exp it signed
-  std::set<std::string> ever_published;
-  std::string first_kid;
-  int issued = 0, refused = 0, expired_issued = 0, steps = 0;
-  std::int64_t forced_at = 0;
-
-  const std::int64_t quiet_from = kT0 + 2 * kDay - 2 * kHour, quiet_until = kT0 + 2 * kDay + 30 * kMinute;
-  const std::int64_t rotate_at = kT0 + 3 * kDay + 12 * kHour;
-  const std::int64_t retire_at = kT0 + 4 * kDay + 6 * kHour;
-  const std::int64_t force_at = kT0 + 5 * kDay + 18 * kHour;
-
-  for (std::int64_t now = kT0; now <= kT0 + 7 * kDay; now += 5 * kMinute) {
-    clock.set(now);
-    if (now >= quiet_from && now < quiet_until) continue;  // nobody asks: nothing runs
-    ++steps;
-    manager.ensure();
-    if (now == rotate_at) manager.rotate_now();
-    if (now == retire_at || now == force_at) {
-      const auto keys = db.keys().unexpired(now);
-      const KeyRecord* signer = service::signing_key(keys, now);
-      BOOST_REQUIRE(signer != nullptr);
-      const auto r = manager.retire(signer->thumbprint, now == force_at);
-      BOOST_TEST((r.outcome == service::RetireResult::Outcome::kRetired));
-      if (now == force_at) forced_at = now;
+  // It verifies with the published key, and every client already holds that
+  // key in its cached copy: none meets an unknown kid.
+  void a_token_verifies_and_every_client_knows_its_kid(const std::string& token) {
+    const auto parts = jose::parse_compact(token);
+    const std::string kid = nlohmann::json::parse(parts->header_json)["kid"];
+    BOOST_REQUIRE(published_.count(kid) == 1u);
+    auto members = jose::members_from_jwk(published_.at(kid));
+    BOOST_REQUIRE(members.has_value());
+    crypto::PkeyPtr pub = crypto::public_key(*members);
+    const std::span<const std::uint8_t> input(reinterpret_cast<const std::uint8_t*>(parts->signing_input.data()),
+                                              parts->signing_input.size());
+    BOOST_TEST(crypto::verify(crypto::JwsAlg::kEdDSA, *pub, input, parts->signature));
+    for (const Client& c : clients_) {
+      if (c.fetched_at >= 0 && kid != first_kid_)
+        BOOST_TEST(c.kids.count(kid) == 1u, "a client caching for " << c.ttl << " s (copy from "
+                                               << c.fetched_at - kT0 << " s) lacks " << kid);
     }
-
-    // The published set, and what the store holds.
-    const nlohmann::json set = nlohmann::json::parse(service::build_jwks(db, now, max_age).json);
-    std::map<std::string, nlohmann::json> published;
-    for (const auto& k : set["keys"]) published[k["kid"].get<std::string>()] = k;
-    for (const auto& [kid, jwk] : published) {
-      first_published.emplace(kid, now);
-      ever_published.insert(kid);
-    }
-    const std::vector<KeyRecord> all = db.keys().all();
-
-    // A key stays published until every token it signed has expired.
-    for (const auto& [kid, exp] : last_token_exp) {
-      if (exp > now) BOOST_TEST(published.count(kid) == 1u, kid << " unpublished before its token expired");
-    }
-    // The signing key is published, and from one lead before its period ends
-    // so is the key that takes over.
-    const KeyRecord* signer = service::signing_key(all, now);
-    if (signer != nullptr) {
-      BOOST_TEST(published.count(signer->thumbprint) == 1u);
-      if (signer->schedule.retire_at - now <= kPolicy.publish_lead) {
-        bool successor = false;
-        for (const KeyRecord& k : all) {
-          successor |= k.row_id != signer->row_id && k.schedule.active_at == signer->schedule.retire_at &&
-                       published.count(k.thumbprint) == 1;
-        }
-        BOOST_TEST(successor, "no successor published one lead before " << signer->thumbprint << " retires");
-      }
-    }
-    // The purge keeps what it must: an expired key for ?expired=true, and
-    // every key within the retention.
-    std::int64_t newest_expired = 0;
-    for (const KeyRecord& k : all) {
-      if (k.exp() <= now) newest_expired = std::max(newest_expired, k.exp());
-    }
-    BOOST_TEST(newest_expired > 0);
-    for (const KeyRecord& k : all) {
-      if (k.exp() <= now && k.exp() != newest_expired) BOOST_TEST(k.exp() > now - kPolicy.retention);
-    }
-
-    for (Client& c : clients) {
-      if (now >= c.first_fetch && (c.fetched_at < 0 || now >= c.fetched_at + c.ttl)) {
-        c.kids.clear();
-        for (const auto& [kid, jwk] : published) c.kids.insert(kid);
-        c.fetched_at = now;
-      }
-    }
-
-    auto token = tokens.issue({"alice", "", ""}, false, db.keys().all());
-    if (!token) {
-      // Only while a forced retirement's successor waits out its lead.
-      BOOST_TEST((token.error().code == service::ErrorCode::kUnavailable));
-      BOOST_TEST((forced_at > 0 && now < forced_at + kPolicy.publish_lead));
-      BOOST_TEST(token.error().retry_after_seconds == forced_at + kPolicy.publish_lead - now);
-      ++refused;
-    } else {
-      ++issued;
-      const auto parts = jose::parse_compact(token.value());
-      BOOST_REQUIRE(parts.has_value());
-      const auto header = nlohmann::json::parse(parts->header_json);
-      const auto claims = nlohmann::json::parse(parts->payload_json);
-      const std::string kid = header["kid"];
-      if (first_kid.empty()) first_kid = kid;
-      const std::int64_t exp = claims["exp"];
-      BOOST_TEST(exp == now + kPolicy.token_lifetime);  // always a full lifetime
-      for (const KeyRecord& k : all) {
-        if (k.thumbprint == kid) BOOST_TEST(exp <= k.exp(), "a token outlives its key");
-      }
-      // Published for at least the lead before it signs (the first key excepted:
-      // nothing had been published before it).
-      if (kid != first_kid) BOOST_TEST(first_published.at(kid) <= now - kPolicy.publish_lead);
-      last_token_exp[kid] = std::max(last_token_exp[kid], exp);
-      // It verifies with the published key, and every client already holds
-      // that key in its cached copy: none meets an unknown kid.
-      BOOST_REQUIRE(published.count(kid) == 1u);
-      auto members = jose::members_from_jwk(published.at(kid));
-      BOOST_REQUIRE(members.has_value());
-      crypto::PkeyPtr pub = crypto::public_key(*members);
-      const std::span<const std::uint8_t> input(reinterpret_cast<const std::uint8_t*>(parts->signing_input.data()),
-                                                parts->signing_input.size());
-      BOOST_TEST(crypto::verify(crypto::JwsAlg::kEdDSA, *pub, input, parts->signature));
-      for (const Client& c : clients) {
-        if (c.fetched_at >= 0 && kid != first_kid)
-          BOOST_TEST(c.kids.count(kid) == 1u, "a client caching for " << c.ttl << " s (copy from "
-                                                 << c.fetched_at - kT0 << " s) lacks " << kid);
-      }
-    }
-
-    // ?expired=true: signed by a key that is not published, already expired.
-    auto old = tokens.issue({"alice", "", ""}, true, {});
-    BOOST_REQUIRE(old.ok());
-    const auto old_parts = jose::parse_compact(old.value());
-    BOOST_TEST(published.count(nlohmann::json::parse(old_parts->header_json)["kid"].get<std::string>()) == 0u);
-    BOOST_TEST(nlohmann::json::parse(old_parts->payload_json)["exp"].get<std::int64_t>() < now);
-    ++expired_issued;
   }
 
-  BOOST_TEST_MESSAGE("simulated week: " << steps << " steps, " << issued << " tokens, " << refused
-                                        << " refused after the forced retirement, " << ever_published.size()
-                                        << " keys published, " << db.keys().all().size()
-                                        << " kept at the end");
-  BOOST_TEST(refused == static_cast<int>(kPolicy.publish_lead / (5 * kMinute)));
-  BOOST_TEST(ever_published.size() >= 8u);  // daily rotations plus the operator's
-  // The retention purged the oldest keys.
-  BOOST_TEST(db.keys().all().size() < ever_published.size());
+  crypto::MasterKey master_ = std::move(crypto::MasterKey::from_secret("an example master secret of 32+ bytes!").value());
+  store::SqliteStore db_{":memory:"};
+  service::ManualClock clock_{kT0};
+  service::SigningKeyFactory factory_{master_, crypto::JwsAlg::kEdDSA};
+  service::KeyManager manager_{db_, clock_, factory_, kPolicy};
+  service::TokenService tokens_{db_, master_, clock_, kPolicy.token_lifetime, kPolicy.alg};
+  const std::int64_t max_age_ = service::jwks_max_age(kPolicy.publish_lead);
+  std::vector<Client> clients_;
+  std::int64_t now_ = kT0;
+  std::map<std::string, nlohmann::json> published_;     // kid -> JWK, at this step
+  std::vector<KeyRecord> all_;                          // the store's keys, at this step
+  std::map<std::string, std::int64_t> first_published_;  // kid -> first time it was in the set
+  std::map<std::string, std::int64_t> last_token_exp_;   // kid -> the latest exp it signed
+  std::set<std::string> ever_published_;
+  std::string first_kid_;
+  int issued_ = 0, refused_ = 0, steps_ = 0;
+  std::int64_t forced_at_ = 0;
+};
+
+BOOST_AUTO_TEST_CASE(a_simulated_week) {
+  SimulatedWeek week;
+  for (std::int64_t now = kT0; now <= kT0 + 7 * kDay; now += SimulatedWeek::kStep) {
+    if (!week.request_at(now)) continue;
+    week.a_key_stays_published_until_its_tokens_expire();
+    week.the_signer_and_from_one_lead_before_it_retires_its_successor_are_published();
+    week.the_purge_keeps_an_expired_key_and_every_key_within_the_retention();
+    week.clients_refresh_their_copies();
+    week.a_token_is_issued_or_refused_only_after_the_forced_retirement();
+    week.an_expired_token_comes_from_an_unpublished_key();
+  }
+  week.the_week_had_its_rotations_purges_and_one_refusal_window();
 }
 
 // The key set's exact bytes and ETag for fixed rows (RFC 7515 A.3's P-256
