@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "child_process.h"
 #include "key_fixtures.h"
 
 using namespace jwks;
@@ -131,16 +132,12 @@ BOOST_FIXTURE_TEST_CASE(a_store_deleted_while_running_is_made_again, IssuerOnFil
   BOOST_REQUIRE(before.ok());
   for (const char* suffix : {"", "-wal", "-shm"}) BOOST_REQUIRE(std::filesystem::remove(settings.db_path + suffix));
   // Another process (jwksctl init, another responder) makes the new store.
-  const pid_t child = ::fork();
-  BOOST_REQUIRE(child >= 0);
-  if (child == 0) {  // a process of its own: SQLite connections do not survive fork()
-    ::execlp("sqlite3", "sqlite3", settings.db_path.c_str(), "PRAGMA journal_mode = WAL; CREATE TABLE made_again(x);",
-             static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  int status = 0;
-  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
-  BOOST_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  // A process of its own: SQLite connections do not survive fork().
+  BOOST_REQUIRE(test::run_in_child([&] {
+                  ::execlp("sqlite3", "sqlite3", settings.db_path.c_str(),
+                           "PRAGMA journal_mode = WAL; CREATE TABLE made_again(x);", static_cast<char*>(nullptr));
+                  return 127;
+                }) == 0);
   auto after = issuer.jwks({});
   BOOST_REQUIRE_MESSAGE(after.ok(), (after.ok() ? "" : after.error().log_detail));
   BOOST_TEST(after->etag != before->etag);  // new keys in a new store

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <latch>
+#include <memory>
 #include <thread>
 
+#include "child_process.h"
 #include "key_fixtures.h"
 
 using namespace jwks;
@@ -323,54 +325,40 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
     KeyManager(db, clock, factory, kPolicy).ensure();
   }
   const std::int64_t before = key_count(store::SqliteStore(path));
-  // Each child reports on a pipe of its own: 'r' once its key is made, then
-  // its result. Every process closes the ends it does not use, so a child
-  // that fails early (a result instead of 'r') or dies (end of file) is seen
-  // at once instead of leaving the parent waiting until the CTest timeout.
+  // Each child reports on a pipe of its own (test::Child): 'r' once its key
+  // is made, then its result; a child that fails early (a result instead of
+  // 'r') or dies (end of file) is seen at once. The children wait on `go`
+  // between the two.
   constexpr int kProcesses = 2;
   int go[2];
-  int status_pipe[kProcesses][2];
   BOOST_REQUIRE(::pipe(go) == 0);
-  for (auto& p : status_pipe) BOOST_REQUIRE(::pipe(p) == 0);
-  std::vector<pid_t> children;
-  for (int i = 0; i < kProcesses; ++i) {
-    pid_t pid = ::fork();
-    BOOST_REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::close(go[1]);
-      for (int j = 0; j < kProcesses; ++j) {
-        ::close(status_pipe[j][0]);
-        if (j != i) ::close(status_pipe[j][1]);
-      }
-      const int out_fd = status_pipe[i][1];
-      int created = -1;
-      try {
-        store::SqliteStore db(path, store::DatabaseOptions{10000, false});
-        ManualClock clock(kT0 + kDay - kHour);  // the successor is due
-        FakeFactory factory;
-        factory.on_create = [&] {
-          char c = 'r';
-          if (::write(out_fd, &c, 1) != 1 || ::read(go[0], &c, 1) != 1) std::_Exit(3);
-        };
-        created = KeyManager(db, clock, factory, kPolicy).ensure().created;
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "child %d: %s\n", i, e.what());
-        created = -2;
-      }
-      unsigned char out = static_cast<unsigned char>(created + 10);
-      std::_Exit(::write(out_fd, &out, 1) == 1 ? 0 : 4);
+  auto racer = [&](int report) {
+    int created = -1;
+    try {
+      store::SqliteStore db(path, store::DatabaseOptions{10000, false});
+      ManualClock clock(kT0 + kDay - kHour);  // the successor is due
+      FakeFactory factory;
+      factory.on_create = [&] {
+        char c = 'r';
+        if (::write(report, &c, 1) != 1 || ::read(go[0], &c, 1) != 1) std::_Exit(3);
+      };
+      created = KeyManager(db, clock, factory, kPolicy).ensure().created;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+      created = -2;
     }
-    children.push_back(pid);
-  }
+    const unsigned char out = static_cast<unsigned char>(created + 10);
+    return ::write(report, &out, 1) == 1 ? 0 : 4;
+  };
+  std::vector<std::unique_ptr<test::Child>> children;
+  for (int i = 0; i < kProcesses; ++i) children.push_back(std::make_unique<test::Child>(racer, std::initializer_list<int>{go[1]}));
   ::close(go[0]);
-  for (auto& p : status_pipe) ::close(p[1]);
   // Wait until every child has generated its key (or has already finished).
   std::vector<int> early(kProcesses, -1);  // a result that came instead of 'r'
   for (int i = 0; i < kProcesses; ++i) {
-    unsigned char c = 0;
-    ssize_t n = ::read(status_pipe[i][0], &c, 1);
-    BOOST_TEST(n == 1, "child " << i << " died before making its key");
-    if (n == 1 && c != 'r') early[i] = c;
+    const std::optional<unsigned char> c = children[i]->read_byte();
+    BOOST_TEST(c.has_value(), "child " << i << " died before making its key");
+    if (c && *c != 'r') early[i] = *c;
   }
   BOOST_TEST((early == std::vector<int>(kProcesses, -1)), "a child finished before making its key");
   // Let them race for the lock (a child that already finished reads nothing).
@@ -379,15 +367,13 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
   ::close(go[1]);
   int total = 0;
   for (int i = 0; i < kProcesses; ++i) {
-    unsigned char out = 0;
+    std::optional<unsigned char> out;
     if (early[i] >= 0) out = static_cast<unsigned char>(early[i]);
-    else BOOST_TEST(::read(status_pipe[i][0], &out, 1) == 1, "child " << i << " gave no result");
-    ::close(status_pipe[i][0]);
-    int status = 0;
-    BOOST_REQUIRE(::waitpid(children[i], &status, 0) == children[i]);
-    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
-    BOOST_TEST(out >= 10);  // no child failed
-    total += out - 10;
+    else out = children[i]->read_byte();
+    BOOST_TEST(out.has_value(), "child " << i << " gave no result");
+    BOOST_TEST(children[i]->wait() == 0);
+    BOOST_TEST(out.value_or(0) >= 10);  // no child failed
+    total += out.value_or(10) - 10;
   }
   BOOST_TEST(total == 1);
   BOOST_TEST(key_count(store::SqliteStore(path)) == before + 1);

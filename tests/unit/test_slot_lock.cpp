@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "jwks/util/slot_lock.h"
+#include "child_process.h"
 #include "temp_dir.h"
 
 using jwks::util::SlotLock;
@@ -33,17 +34,12 @@ BOOST_AUTO_TEST_CASE(slots_are_shared_across_processes_and_freed_by_death) {
   std::optional<SlotLock> held;
   BOOST_REQUIRE((SlotLock::try_acquire(path, 1, held) == SlotLock::Outcome::kAcquired));
   auto child_outcome = [&](bool hold_and_die) {
-    pid_t pid = ::fork();
-    BOOST_REQUIRE(pid >= 0);
-    if (pid == 0) {
+    return jwks::test::run_in_child([&] {
       std::optional<SlotLock> mine;
       const SlotLock::Outcome o = SlotLock::try_acquire(path, 1, mine);
       if (hold_and_die) std::_Exit(o == SlotLock::Outcome::kAcquired ? 0 : 1);  // no destructor runs
-      std::_Exit(o == SlotLock::Outcome::kAllTaken ? 2 : 3);
-    }
-    int status = 0;
-    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      return o == SlotLock::Outcome::kAllTaken ? 2 : 3;
+    });
   };
   BOOST_TEST(child_outcome(false) == 2);  // taken by this process
   held.reset();

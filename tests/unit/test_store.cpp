@@ -15,6 +15,7 @@
 #include "jwks/store/schema.h"
 #include "jwks/store/statement.h"
 #include "jwks/store/transaction.h"
+#include "child_process.h"
 #include "temp_dir.h"
 
 using namespace jwks::store;
@@ -315,9 +316,7 @@ BOOST_AUTO_TEST_CASE(a_write_right_after_a_read_only_connection_succeeds) {
     tx.commit();
   }
   const std::string dir_path = dir.path().string();
-  pid_t pid = ::fork();
-  BOOST_REQUIRE(pid >= 0);
-  if (pid == 0) {
+  const int status = jwks::test::run_in_child([&] {
     if (::geteuid() == 0) {
       const uid_t nobody = 65534;
       for (const std::string& f : {dir_path, path, path + "-wal", path + "-shm"})
@@ -342,13 +341,11 @@ BOOST_AUTO_TEST_CASE(a_write_right_after_a_read_only_connection_succeeds) {
       tx.commit();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "the first write after the fault failed: %s\n", e.what());
-      std::_Exit(1);
+      return 1;
     }
-    std::_Exit(0);
-  }
-  int status = 0;
-  BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
-  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "child status " << status);
+    return 0;
+  });
+  BOOST_TEST(status == 0, "child status " << status);
   Database db(path);
   Statement count(db, "SELECT count(*) FROM scratch");
   count.step();
