@@ -142,8 +142,6 @@ void Database::exec(const char* sql) {
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
 
-int Database::changes() const { return sqlite3_changes(db_.get()); }
-
 void Database::throw_error(int rc, const char* what) const {
   throw SqliteError(rc & 0xff, std::string(what) + ": " + sqlite3_errmsg(db_.get()));
 }

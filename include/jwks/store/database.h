@@ -92,7 +92,6 @@ class Database {
   void exec(const char* sql);
 
   std::int64_t last_insert_rowid() const;
-  int changes() const;
   sqlite3* handle() const { return db_.get(); }
 
   // Throws SqliteError for `rc` with this connection's message; `what` names the call.
