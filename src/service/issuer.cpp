@@ -1,6 +1,5 @@
 #include "jwks/service/issuer.h"
 
-
 #include <nlohmann/json.hpp>
 
 #include "jwks/auth/uuid.h"
@@ -74,7 +73,8 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
   auto issuer = issuer_for(request.loopback_origin);  // a configuration error costs nothing
   if (!issuer) return util::fail(issuer.error());
   return guarded("auth", [&]() -> util::Result<std::string, ServiceError> {
-    // The limit first, in its own file: a refusal never opens the store.
+    // The limit first: a refusal never opens the store (on SQLite the limit
+    // is a file of its own, on PostgreSQL one call: store.h).
     const auth::RateLimit& limit = settings_.rate_limit;
     const store::RateDecision rate =
         source_->acquire_rate(store::kAuthBucket, request.client.rate_key, clock_.now_ms(), limit.window_ms,
