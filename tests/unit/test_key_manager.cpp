@@ -340,7 +340,7 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
       FakeFactory factory;
       factory.on_create = [&] {
         char c = 'r';
-        if (::write(report, &c, 1) != 1 || ::read(go[0], &c, 1) != 1) std::_Exit(3);
+        if (::write(report, &c, 1) != 1 || ::read(go[0], &c, 1) != 1) jwks::test::exit_child(3);
       };
       created = KeyManager(db, clock, factory, kPolicy).ensure().created;
     } catch (const std::exception& e) {

@@ -37,7 +37,7 @@ BOOST_AUTO_TEST_CASE(slots_are_shared_across_processes_and_freed_by_death) {
     return jwks::test::run_in_child([&] {
       std::optional<SlotLock> mine;
       const SlotLock::Outcome o = SlotLock::try_acquire(path, 1, mine);
-      if (hold_and_die) std::_Exit(o == SlotLock::Outcome::kAcquired ? 0 : 1);  // no destructor runs
+      if (hold_and_die) jwks::test::exit_child(o == SlotLock::Outcome::kAcquired ? 0 : 1);  // no destructor runs
       return o == SlotLock::Outcome::kAllTaken ? 2 : 3;
     });
   };

@@ -320,17 +320,17 @@ BOOST_AUTO_TEST_CASE(a_write_right_after_a_read_only_connection_succeeds) {
     if (::geteuid() == 0) {
       const uid_t nobody = 65534;
       for (const std::string& f : {dir_path, path, path + "-wal", path + "-shm"})
-        if (::chown(f.c_str(), nobody, nobody) != 0) std::_Exit(10);
-      if (::setgid(nobody) != 0 || ::setuid(nobody) != 0) std::_Exit(11);
+        if (::chown(f.c_str(), nobody, nobody) != 0) jwks::test::exit_child(10);
+      if (::setgid(nobody) != 0 || ::setuid(nobody) != 0) jwks::test::exit_child(11);
     }
     ::chmod(path.c_str(), 0400);
     ::chmod(dir_path.c_str(), 0500);
     try {
       Database reader(path);
       Statement(reader, "SELECT count(*) FROM scratch").run();
-      if (sqlite3_db_readonly(reader.handle(), "main") != 1) std::_Exit(12);  // the fault really was there
+      if (sqlite3_db_readonly(reader.handle(), "main") != 1) jwks::test::exit_child(12);  // the fault really was there
     } catch (const std::exception&) {
-      std::_Exit(13);
+      jwks::test::exit_child(13);
     }
     ::chmod(path.c_str(), 0600);
     ::chmod(dir_path.c_str(), 0700);
