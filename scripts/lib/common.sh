@@ -11,6 +11,8 @@ JWKS_TEST_PACKAGES=(libboost-test-dev libcurl4-openssl-dev python3 python3-jwt p
 # What scripts/fuzz needs on top of building: clang, and libFuzzer with the
 # sanitizer runtimes, which clang-14 only recommends (libclang-rt-14-dev).
 JWKS_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+# What scripts/package needs on top of building: Debian's packaging tools.
+JWKS_PACKAGE_PACKAGES=(dpkg-dev debhelper lintian)
 
 jwks_log() { printf '==> %s\n' "$*" >&2; }
 

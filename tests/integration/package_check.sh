@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# usage: package_check.sh SOURCE_DIR
+# (JWKS_PACKAGE_DEB=FILE: check that .deb instead of building one.)
+#
+# The Debian package, as a user meets it: scripts/package builds it (lintian
+# must report no error), dpkg -i installs it on this machine, the responders
+# start from the installed units the way systemd starts them (unit_launch.py
+# reads the .socket and .service: the socket on fd 0, the service's user,
+# environment file and credential), lighttpd serves through the installed
+# snippet enabled with lighty-enable-mod, a token verifies against the key
+# set (PyJWT), the timer's command runs, then dpkg -r keeps the store and
+# the configuration, a reinstall finds the same keys, and dpkg -P deletes
+# them. Needs root and a machine where jwks-fcgi is not installed: it
+# installs and purges the package and creates the system user jwks-fcgi.
+set -uo pipefail
+src=$1
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "$(id -u)" -ne 0 ]; then echo "SKIPPED: the package test needs root (dpkg -i)"; exit 0; fi
+if dpkg-query -W -f='${Status}' jwks-fcgi 2>/dev/null | grep -q 'ok installed\|config-files'; then
+  echo "SKIPPED: jwks-fcgi is already installed here; the test would remove it"; exit 0
+fi
+
+dir=$(mktemp -d /var/tmp/jwks-package-check.XXXXXX)
+chmod 0755 "$dir"
+pids=()
+installed=0
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+  [ -x /usr/sbin/lighty-disable-mod ] && lighty-disable-mod jwks-fcgi >/dev/null 2>&1
+  [ "$installed" = 1 ] && dpkg -P jwks-fcgi >/dev/null 2>&1
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() { local what=$1; shift; if "$@"; then ok; else fail "$what"; fi; }
+mode_owner() { stat -c '%a %U:%G' "$1" 2>/dev/null; }
+
+# --- build and inspect -------------------------------------------------------
+# JWKS_PACKAGE_DEB: a .deb scripts/package built already (while working on this test).
+if [ -n "${JWKS_PACKAGE_DEB:-}" ]; then
+  deb=$JWKS_PACKAGE_DEB
+  : >"$dir/package.log"
+else
+  deb=$("$src/scripts/package" "$dir/out" 2>"$dir/package.log" | tail -1)
+fi
+check "scripts/package builds a .deb, lintian reporting no error" test -f "$deb"
+[ -f "$deb" ] || { tail -40 "$dir/package.log"; exit 1; }
+grep -E '^(W|E): ' "$dir/package.log" | sed 's/^/lintian: /'
+dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$dir/contents"
+for f in /usr/sbin/jwks-fcgi /usr/sbin/jwksctl /usr/lib/jwks-fcgi/jwksctl /etc/jwks-fcgi/jwks-fcgi.env \
+         /lib/systemd/system/jwks-fcgi.socket /lib/systemd/system/jwks-fcgi.service \
+         /lib/systemd/system/jwks-fcgi-rotate.service /lib/systemd/system/jwks-fcgi-rotate.timer \
+         /etc/lighttpd/conf-available/50-jwks-fcgi.conf /etc/lighttpd/conf-available/50-jwks-fcgi-static.conf \
+         /etc/apache2/conf-available/jwks-fcgi.conf /usr/share/man/man8/jwks-fcgi.8.gz /usr/share/man/man8/jwksctl.8.gz \
+         /usr/share/doc/jwks-fcgi/copyright; do
+  check "the package holds $f" grep -qx "$f" "$dir/contents"
+done
+check "the package holds the docs" grep -Eqx '/usr/share/doc/jwks-fcgi/docs/configuration.md(.gz)?' "$dir/contents"
+check "no master secret is shipped" test -z "$(grep not_my_key "$dir/contents")"
+dpkg-deb -e "$deb" "$dir/control"
+check "the environment file and the snippets are conffiles" \
+  test "$(grep -c '^/etc/' "$dir/control/conffiles")" = 4
+# Every variable the configuration reference documents is in the file, commented out.
+for v in $(grep -o '^| `\(JWKS\|NOT_MY\)_[A-Z_]*`' "$src/docs/configuration.md" | tr -d '|` ' | grep -v JWKS_KEY_LIFETIME); do
+  check "the environment file mentions $v" grep -q "$v" "$src/deploy/jwks-fcgi.env"
+done
+check "no variable is set in the shipped environment file" test -z "$(grep -E '^[[:space:]]*[A-Z_]+=' "$src/deploy/jwks-fcgi.env")"
+
+# --- install -----------------------------------------------------------------
+jwks_pkg_deps=$(dpkg-deb -f "$deb" Depends)
+dpkg -i "$deb" >"$dir/install.log" 2>&1 && installed=1
+check "dpkg -i installs it (deps: $jwks_pkg_deps)" test "$installed" = 1
+[ "$installed" = 1 ] || { cat "$dir/install.log"; exit 1; }
+check "the system user jwks-fcgi exists" getent passwd jwks-fcgi
+check "it has no login shell" test "$(getent passwd jwks-fcgi | cut -d: -f7)" = /usr/sbin/nologin
+check "/var/lib/jwks-fcgi is jwks-fcgi's, 0750" test "$(mode_owner /var/lib/jwks-fcgi)" = "750 jwks-fcgi:jwks-fcgi"
+check "the environment file is root:jwks-fcgi 0640" test "$(mode_owner /etc/jwks-fcgi/jwks-fcgi.env)" = "640 root:jwks-fcgi"
+check "a master secret was generated, root-only" test "$(mode_owner /etc/jwks-fcgi/not_my_key)" = "600 root:root"
+check "it is 64 hex digits" grep -Eqx '[0-9a-f]{64}' /etc/jwks-fcgi/not_my_key
+check "install says where the secret is" grep -q 'generated the master secret /etc/jwks-fcgi/not_my_key' "$dir/install.log"
+check "jwksctl init made the store as jwks-fcgi" test "$(stat -c %U /var/lib/jwks-fcgi/keys.db 2>/dev/null)" = jwks-fcgi
+check "jwksctl (as root) lists the keys" sh -c 'jwksctl list | grep -q RS256'
+check "jwksctl refuses to run as another user" sh -c 'setpriv --reuid=nobody --regid=nogroup --clear-groups jwksctl list 2>/dev/null; [ $? -eq 77 ]'
+check "the units are enabled" test -L /etc/systemd/system/sockets.target.wants/jwks-fcgi.socket
+check "the timer is enabled" test -L /etc/systemd/system/timers.target.wants/jwks-fcgi-rotate.timer
+units=(/lib/systemd/system/jwks-fcgi.socket /lib/systemd/system/jwks-fcgi.service
+       /lib/systemd/system/jwks-fcgi-rotate.service /lib/systemd/system/jwks-fcgi-rotate.timer)
+check "systemd-analyze verify passes on the units" sh -c "systemd-analyze verify --man=no ${units[*]} >$dir/verify.log 2>&1 && ! grep -q . $dir/verify.log"
+[ -s "$dir/verify.log" ] && sed 's/^/verify: /' "$dir/verify.log"
+systemd-analyze security --offline=true /lib/systemd/system/jwks-fcgi.service 2>/dev/null | tail -1 | sed 's/^/security: /'
+
+# --- serve, the way the units say --------------------------------------------
+pid=$(/usr/bin/python3 "$here/unit_launch.py" /lib/systemd/system/jwks-fcgi.socket /lib/systemd/system/jwks-fcgi.service \
+  "$dir/credentials" 2>"$dir/launch.log")
+[ -n "$pid" ] && pids+=("$pid")
+check "the service starts from its units" test -n "$pid"
+[ -n "$pid" ] || { cat "$dir/launch.log"; exit 1; }
+check "the socket is jwks-fcgi:www-data 0660" test "$(mode_owner /run/jwks-fcgi/fcgi.sock)" = "660 jwks-fcgi:www-data"
+lighty-enable-mod jwks-fcgi >"$dir/enable.log" 2>&1
+check "lighty-enable-mod jwks-fcgi enables the snippet and fastcgi" \
+  test -L /etc/lighttpd/conf-enabled/50-jwks-fcgi.conf -a -e /etc/lighttpd/conf-enabled/10-fastcgi.conf
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$dir/htdocs" && echo "the site's own page" >"$dir/htdocs/index.html"
+cat >"$dir/lighttpd.conf" <<CONF
+# A site of the host's own, on a test port, with Debian's enabled modules.
+server.modules = ( "mod_access" )
+server.document-root = "$dir/htdocs"
+server.bind = "127.0.0.1"
+server.port = $port
+server.username = "www-data"
+server.groupname = "www-data"
+server.errorlog = "$dir/lighttpd-error.log"
+index-file.names = ( "index.html" )
+include "/etc/lighttpd/conf-enabled/10-fastcgi.conf"
+include "/etc/lighttpd/conf-enabled/50-jwks-fcgi.conf"
+CONF
+: >"$dir/lighttpd-error.log" && chown www-data "$dir/lighttpd-error.log"
+lighttpd -D -f "$dir/lighttpd.conf" 2>"$dir/lighttpd.log" &
+pids+=($!)
+url=http://127.0.0.1:$port
+for _ in $(seq 100); do curl -s -o /dev/null "$url/" && break; sleep 0.1; done
+check "lighttpd answers its own page" test "$(curl -s "$url/")" = "the site's own page"
+check "the key set comes through the snippet" test "$(curl -s -o "$dir/jwks.json" -w '%{http_code}' "$url/.well-known/jwks.json")" = 200
+check "healthz answers" test "$(curl -s "$url/healthz")" = '{"status":"ok"}'
+check "a path outside the snippet stays lighttpd's" test "$(curl -s -o /dev/null -w '%{http_code}' "$url/authx")" = 404
+JWKS_BASE_URL=$url /usr/bin/python3 "$here/pyjwt_check.py" >"$dir/pyjwt.log" 2>&1
+check "a token verifies against the served key set (PyJWT)" test $? -eq 0
+grep FAIL "$dir/pyjwt.log"
+responders=$(pgrep -P "$pid" -c jwks-fcgi)
+check "the unit's JWKS_RESPONDERS=4 responders run under one supervisor" test "$responders" = 4
+check "they run as jwks-fcgi" test "$(ps -o user= -p "$pid" | tr -d ' ')" = jwks-fcgi
+
+# The timer's service, run the same way: rotate and purge as jwks-fcgi.
+before=$(jwksctl list | grep -c RS256)
+/usr/bin/python3 - "$dir/credentials" <<'PY'
+import os, pwd, subprocess, sys
+cred = sys.argv[1]
+user = pwd.getpwnam("jwks-fcgi")
+env = {"JWKS_DB": "/var/lib/jwks-fcgi/keys.db", "NOT_MY_KEY_FILE": cred + "/not_my_key", "PATH": "/usr/bin:/bin"}
+def drop():
+    os.initgroups(user.pw_name, user.pw_gid); os.setgid(user.pw_gid); os.setuid(user.pw_uid)
+for line in open("/lib/systemd/system/jwks-fcgi-rotate.service"):
+    if line.startswith("ExecStart="):
+        subprocess.run(line.split("=", 1)[1].split(), env=env, preexec_fn=drop, check=True, stdout=subprocess.DEVNULL)
+PY
+check "the rotate timer's commands run as jwks-fcgi" test $? -eq 0
+check "and leave the keys in place" test "$(jwksctl list | grep -c RS256)" = "$before"
+
+kill -TERM "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+check "SIGTERM stops the supervisor" sh -c "! kill -0 $pid 2>/dev/null"
+check "and every responder" test -z "$(pgrep -u jwks-fcgi jwks-fcgi)"
+kid=$(jwksctl list | awk '$4 == "active" {print $2}')
+
+# --- remove, reinstall, purge ------------------------------------------------
+dpkg -r jwks-fcgi >"$dir/remove.log" 2>&1
+check "dpkg -r removes it" test ! -e /usr/sbin/jwks-fcgi
+check "remove keeps the store" test -s /var/lib/jwks-fcgi/keys.db
+check "remove keeps the configuration" test -f /etc/jwks-fcgi/jwks-fcgi.env
+check "remove keeps the master secret" test -f /etc/jwks-fcgi/not_my_key
+dpkg -i "$deb" >"$dir/reinstall.log" 2>&1
+check "a reinstall succeeds" test $? -eq 0
+check "it generates no new secret" test -z "$(grep 'generated the master secret' "$dir/reinstall.log")"
+check "it finds the same signing key" test "$(jwksctl list | awk '$4 == "active" {print $2}')" = "$kid"
+dpkg -P jwks-fcgi >"$dir/purge.log" 2>&1 && installed=0
+check "dpkg -P purges it" test "$installed" = 0
+check "purge deletes the store" test ! -e /var/lib/jwks-fcgi
+check "purge deletes the configuration and the secret" test ! -e /etc/jwks-fcgi
+check "purge removes the link that enabled the snippet" test ! -L /etc/lighttpd/conf-enabled/50-jwks-fcgi.conf
+
+echo "package: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
