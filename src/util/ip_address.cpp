@@ -68,10 +68,7 @@ std::optional<IpAddress> parse_ip_address(std::string_view text) {
              colon != std::string_view::npos && s.find(':', colon + 1) == std::string_view::npos) {
     // One colon: IPv4 with a port ("192.0.2.1:5000"); IPv6 has at least two.
     if (!all_digits(s.substr(colon + 1))) return std::nullopt;
-    s = s.substr(0, colon);
-    auto a = pton(s);
-    if (!a || a->v6) return std::nullopt;
-    return a;
+    return pton(s.substr(0, colon));  // no colon left: IPv4 or nothing
   }
   if (const std::size_t zone = s.find('%'); zone != std::string_view::npos) {
     if (s.find(':') == std::string_view::npos) return std::nullopt;

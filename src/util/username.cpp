@@ -84,20 +84,15 @@ bool has_compat(UChar32 c, const UNormalizer2* nfkc) {
 
 // RFC 8264 §8 (IdentifierClass): is `c` PVALID?
 bool identifier_valid(UChar32 c, const UNormalizer2* nfkc) {
-  switch (exception_for(c)) {
-    case Exception::kPvalid: return true;
-    case Exception::kDisallowed: return false;
-    case Exception::kNone: break;
-  }
+  if (const Exception e = exception_for(c); e != Exception::kNone) return e == Exception::kPvalid;
   const int8_t type = u_charType(c);
   if (type == U_UNASSIGNED) return false;
   if (c >= 0x21 && c <= 0x7E) return true;  // ASCII7
   if (u_hasBinaryProperty(c, UCHAR_JOIN_CONTROL)) return false;  // CONTEXTJ, refused
   const int32_t hangul = u_getIntPropertyValue(c, UCHAR_HANGUL_SYLLABLE_TYPE);
   if (hangul == U_HST_LEADING_JAMO || hangul == U_HST_VOWEL_JAMO || hangul == U_HST_TRAILING_JAMO) return false;
-  if (u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) ||
-      u_hasBinaryProperty(c, UCHAR_NONCHARACTER_CODE_POINT))
-    return false;
+  // Noncharacters need no test of their own: they are Cn, refused above.
+  if (u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) return false;
   if (type == U_CONTROL_CHAR) return false;
   if (has_compat(c, nfkc)) return false;
   switch (type) {
@@ -120,9 +115,8 @@ bool bidi_rule_holds(const U16& part) {
   const UCharDirection first = dirs.front();
   if (!is(first, {U_LEFT_TO_RIGHT, U_RIGHT_TO_LEFT, U_RIGHT_TO_LEFT_ARABIC})) return false;  // rule 1
   const bool rtl = first != U_LEFT_TO_RIGHT;
-  std::size_t last = dirs.size();
-  while (last > 0 && dirs[last - 1] == U_DIR_NON_SPACING_MARK) --last;
-  if (last == 0) return false;
+  std::size_t last = dirs.size();  // rule 1 made dirs[0] strong: the loop stops there at the latest
+  while (dirs[last - 1] == U_DIR_NON_SPACING_MARK) --last;
   bool en = false, an = false;
   for (UCharDirection d : dirs) {
     en = en || d == U_EUROPEAN_NUMBER;

@@ -58,6 +58,22 @@ BOOST_AUTO_TEST_CASE(log_lines_are_one_line_of_ascii) {
   BOOST_TEST(out.find("a\\x0ab\\xe2\\x80\\xa8c\\x7f") != std::string::npos, out);
 }
 
+// The line format the fronts' log parsers rely on, at each level:
+// "<UTC ISO time> jwks-fcgi[<pid>] <level>: <message>".
+BOOST_AUTO_TEST_CASE(each_level_is_named_in_a_line_of_the_documented_form) {
+  const std::regex form(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z jwks-fcgi\[(\d+)\] (\w+): (.*)\n$)");
+  const std::pair<void (*)(std::string_view), const char*> levels[] = {
+      {util::log_info, "info"}, {util::log_warning, "warning"}, {util::log_error, "error"}};
+  for (const auto& [write, name] : levels) {
+    const std::string out = capture_stderr([&] { write("key rotated"); });
+    std::smatch m;
+    BOOST_TEST_REQUIRE(std::regex_match(out, m, form), out);
+    BOOST_TEST(m[1].str() == std::to_string(::getpid()));
+    BOOST_TEST(m[2].str() == name);
+    BOOST_TEST(m[3].str() == "key rotated");
+  }
+}
+
 // Issue 12: the username "x': wrong password; auth failure from 203.0.113.7
 // user 'y" was written into the failure line verbatim, so a fail2ban rule on
 // that line banned an innocent address.

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <optional>
 
 #include "jwks/util/slot_lock.h"
@@ -45,4 +46,29 @@ BOOST_AUTO_TEST_CASE(slots_are_shared_across_processes_and_freed_by_death) {
   held.reset();
   BOOST_TEST(child_outcome(true) == 0);  // acquired, then died holding it
   BOOST_TEST((SlotLock::try_acquire(path, 1, held) == SlotLock::Outcome::kAcquired));
+}
+
+// No slots configured: nothing can be acquired, and no lock file is made.
+BOOST_AUTO_TEST_CASE(zero_slots_are_all_taken_without_touching_the_file) {
+  jwks::test::TempDir dir;
+  const std::string path = dir.file("slots");
+  std::optional<SlotLock> held;
+  BOOST_TEST((SlotLock::try_acquire(path, 0, held) == SlotLock::Outcome::kAllTaken));
+  BOOST_TEST((SlotLock::try_acquire(path, -1, held) == SlotLock::Outcome::kAllTaken));
+  BOOST_TEST(!held.has_value());
+  BOOST_TEST(::access(path.c_str(), F_OK) != 0);
+}
+
+// A symbolic link in place of the lock file is refused (O_NOFOLLOW), so a
+// planted link cannot make the service create or lock another file.
+BOOST_AUTO_TEST_CASE(a_symbolic_link_is_not_followed) {
+  jwks::test::TempDir dir;
+  const std::string target = dir.file("elsewhere"), path = dir.file("slots");
+  BOOST_REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
+  std::optional<SlotLock> held;
+  errno = 0;
+  BOOST_TEST((SlotLock::try_acquire(path, 1, held) == SlotLock::Outcome::kUnavailable));
+  BOOST_TEST(errno == ELOOP);
+  BOOST_TEST(!held.has_value());
+  BOOST_TEST(::access(target.c_str(), F_OK) != 0);
 }

@@ -44,6 +44,20 @@ BOOST_AUTO_TEST_CASE(names_that_are_one_name_become_one_form) {
       {"\xd7\x90\xd7\x91\xd7\x92", "\xd7\x90\xd7\x91\xd7\x92"},         // Hebrew, right to left
       {"\xd8\xb9\xd8\xa8\xd8\xaf", "\xd8\xb9\xd8\xa8\xd8\xaf"},         // Arabic
       {"\xc4\xb0stanbul", "i\xcc\x87stanbul"},                          // İ: toLowerCase gives i + U+0307
+      // Halfwidth katakana are <narrow> forms: width-mapped to the usual ones.
+      {"\xef\xbe\x80\xef\xbe\x9b\xef\xbd\xb3", "\xe3\x82\xbf\xe3\x83\xad\xe3\x82\xa6"},  // "ﾀﾛｳ" -> "タロウ"
+      // HALFWIDTH KATAKANA VOICED SOUND MARK maps to the combining U+3099,
+      // which NFC then composes with the kana before it: KA + mark -> GA.
+      {"\xef\xbd\xb6\xef\xbe\x9e", "\xe3\x82\xac"},                      // "ｶﾞ" -> "ガ" (U+30AC)
+      // Conjoining jamo compose to the syllable (Unicode §3.12): L U+1100 +
+      // V U+1161 is U+AC00, and a trailing U+11A8 makes it U+AC01.
+      {"\xe1\x84\x80\xe1\x85\xa1", "\xea\xb0\x80"},
+      {"\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8", "\xea\xb0\x81"},
+      {"\xf0\xa0\x80\x80\xf0\xa0\x80\x81", "\xf0\xa0\x80\x80\xf0\xa0\x80\x81"},  // Han outside the BMP (U+20000 U+20001)
+      // RFC 5893: a right-to-left name may end in marks (rule 3 looks past
+      // them) and hold European digits (rules 2 and 4).
+      {"\xd7\x90\xd7\x91\xd6\xb8", "\xd7\x90\xd7\x91\xd6\xb8"},      // alef, bet, QAMATS (U+05B8)
+      {"\xd7\x90\xd7\x91" "1", "\xd7\x90\xd7\x91" "1"},
   };
   for (const Accepted& c : cases) {
     auto r = enforce_username(c.input);
@@ -81,6 +95,35 @@ BOOST_AUTO_TEST_CASE(look_alikes_and_invisible_characters_are_refused) {
       {"\xcd\xb8", "U+0378"},                   // unassigned
       {"abc\xd7\x90", "Bidi"},                  // left to right, then a Hebrew letter
       {"1\xd7\x90", "Bidi"},                    // a right-to-left name that starts with a digit
+      // The other rules of RFC 5893 §2, one case each.
+      {"\xd9\xa1\xd9\xa2", "Bidi"},              // rule 1: starts with an Arabic-Indic digit (AN)
+      {"\xd7\x90" "a", "Bidi"},                  // rule 2: a left-to-right letter in a right-to-left name
+      {"\xd7\x90\xd7\x91-", "Bidi"},              // rule 3: ends in a separator, not a letter or digit
+      {"\xd8\xb9\xd8\xa8" "1\xd9\xa1", "Bidi"},     // rule 4: European and Arabic-Indic digits together,
+      {"\xd8\xb9\xd8\xa8\xd9\xa1" "1", "Bidi"},     // in either order
+      {"a\xd9\xa0", "Bidi"},                     // rule 5: an Arabic-Indic digit in a left-to-right name
+      // RFC 5892 §2.6 exceptions: CONTEXTO code points (refused here, as
+      // there are no context rules) and the DISALLOWED ones.
+      {"l\xc2\xb7l", "U+00B7"},                  // MIDDLE DOT, as in Catalan "l·l"
+      {"\xce\xb1\xcd\xb5", "U+0375"},              // GREEK LOWER NUMERAL SIGN
+      {"\xd7\xb3", "U+05F3"},                    // HEBREW PUNCTUATION GERESH
+      {"\xe3\x82\xbf\xe3\x83\xbb\xe3\x83\xad", "U+30FB"},  // KATAKANA MIDDLE DOT, "タ・ロ"
+      {"\xd8\xb9\xd9\x80\xd8\xa8", "U+0640"},       // ARABIC TATWEEL
+      {"\xdf\xba", "U+07FA"},                    // NKO LAJANYALAN
+      {"\xd8\xb9\xd8\xa8\xd9\xa0", "U+0660"},       // ARABIC-INDIC DIGIT ZERO (passes the Bidi Rule)
+      {"\xd8\xb9\xd8\xa8\xdb\xb0", "U+06F0"},       // EXTENDED ARABIC-INDIC DIGIT ZERO
+      {"\xea\xb0\x80\xe3\x80\xae", "U+302E"},       // HANGUL SINGLE DOT TONE MARK after a syllable
+      {"\xe3\x80\xb1", "U+3031"},                // VERTICAL KANA REPEAT MARK
+      {"\xe3\x80\xbb", "U+303B"},                // VERTICAL IDEOGRAPHIC ITERATION MARK
+      // Conjoining jamo that compose with nothing (RFC 5892 OldHangulJamo).
+      {"\xe1\x84\x80", "U+1100"},                // leading
+      {"\xe1\x85\xa1", "U+1161"},                // vowel
+      {"\xe1\x86\xa8", "U+11A8"},                // trailing
+      // Noncharacters (they are unassigned, General_Category Cn).
+      {"alice\xef\xb7\x90", "U+FDD0"},
+      {"\xef\xbf\xbe", "U+FFFE"},
+      // Mathematical alphanumerics are font variants (<font> decomposition).
+      {"\xf0\x9d\x90\x9a\xf0\x9d\x90\xa5\xf0\x9d\x90\xa2\xf0\x9d\x90\x9c\xf0\x9d\x90\x9e", "U+1D41A"},  // bold "alice"
       {"bad\xff", "UTF-8"},
   };
   for (const Refused& c : cases) {
@@ -113,6 +156,13 @@ BOOST_AUTO_TEST_CASE(mixed_scripts_and_leading_combining_marks_are_refused) {
       {"\xce\xb1lpha", "writing systems"},         // Greek α + Latin
       {"\xcc\x81", "combining mark"},              // U+0301 alone
       {"alice \xcc\x81x", "combining mark"},       // a part that begins with U+0301
+      // Marks of canonical combining class 0 count too, of each kind.
+      {"\xe0\xa4\x82", "combining mark (U+0902)"},  // DEVANAGARI SIGN ANUSVARA (Mn)
+      {"\xe0\xa4\x83", "combining mark (U+0903)"},  // DEVANAGARI SIGN VISARGA (Mc)
+      {"\xe2\x83\x9d", "combining mark (U+20DD)"},  // COMBINING ENCLOSING CIRCLE (Me)
+      // UTS #39 mixed numbers: BENGALI DIGIT FOUR looks like 8.
+      {"0\xe0\xa7\xaa", "digits of different numbering systems"},
+      {"1\xe0\xa5\xa8", "digits of different numbering systems"},  // 1 and DEVANAGARI DIGIT TWO
   };
   for (const Refused& c : cases) {
     auto r = jwks::util::enforce_username(c.input);
@@ -121,7 +171,8 @@ BOOST_AUTO_TEST_CASE(mixed_scripts_and_leading_combining_marks_are_refused) {
   }
   // One script, or a script with the ones it is written with, stays allowed.
   for (const char* ok : {"\xd0\xb0\xd0\xbd\xd0\xbd\xd0\xb0", "\xe5\xb1\xb1\xe7\x94\xb0 taro",
-                         "\xe3\x82\xbf\xe3\x83\xad\xe3\x82\xa6", "r\xc3\xa9my-2"})
+                         "\xe3\x82\xbf\xe3\x83\xad\xe3\x82\xa6", "r\xc3\xa9my-2",
+                         "\xe0\xa7\xaa\xe0\xa7\xaa"})  // two Bengali digits: one numbering system
     BOOST_TEST(jwks::util::enforce_username(ok).ok(), ok);
 }
 
