@@ -37,7 +37,7 @@ bool key_suits(JwsAlg alg, const EVP_PKEY& key) {
   switch (alg) {
     case JwsAlg::kRS256:
     case JwsAlg::kPS256: return EVP_PKEY_is_a(&key, "RSA") == 1;
-    case JwsAlg::kES256: return EVP_PKEY_is_a(&key, "EC") == 1;
+    case JwsAlg::kES256: return is_p256(key);  // ES256 is ECDSA on P-256 only (RFC 7518 §3.4)
     case JwsAlg::kEdDSA: return EVP_PKEY_is_a(&key, "ED25519") == 1;
   }
   return false;
@@ -113,7 +113,10 @@ std::vector<std::uint8_t> sign(JwsAlg alg, const EVP_PKEY& key, std::span<const 
   if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1)
     throw_openssl_error("EVP_DigestSign (size)");
   std::vector<std::uint8_t> sig(len);
-  if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1)
+  // OpenSSL 3.0's ECDSA reports success with a length of (unsigned)-1 when
+  // encoding the signature fails (an allocation): a length past the buffer
+  // is a failure, not a signature to grow the vector to.
+  if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1 || len > sig.size())
     throw_openssl_error("EVP_DigestSign");
   sig.resize(len);
   return alg == JwsAlg::kES256 ? der_to_raw(sig) : sig;

@@ -20,6 +20,15 @@ constexpr std::size_t kHeaderSize = 4;
 constexpr std::size_t kMaxRsaBytes = 1024;  // 8192-bit modulus
 constexpr std::size_t kP256Bytes = 32, kEd25519Bytes = 32;
 
+// The RSA members in the order the material holds them.
+constexpr const char* kRsaNames[] = {
+    OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,         OSSL_PKEY_PARAM_RSA_D,
+    OSSL_PKEY_PARAM_RSA_FACTOR1,   OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
+    OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
+};
+using RsaMembers = std::array<SecureBytes, std::size(kRsaNames)>;
+using BnCtxPtr = Handle<BN_CTX, BN_CTX_free>;
+
 class Writer {
  public:
   explicit Writer(std::uint8_t type) : out_(kHeaderSize) {
@@ -58,6 +67,38 @@ bool read_fields(std::span<const std::uint8_t> material, std::array<std::span<co
   return at == material.size();
 }
 
+// Throws unless the members read make one key (RFC 8017 §3.2): n = p q,
+// e dP = 1 (mod p-1), e dQ = 1 (mod q-1), q qInv = 1 (mod p). OpenSSL 3.0
+// gathers the CRT members for EVP_PKEY_get_bn_param into stacks without
+// checking each push, so an allocation failing there hands out q as p, or dQ
+// as dP, and reports success: stored, that would be another, broken key.
+void check_rsa_members(const RsaMembers& m) {
+  auto bn = [](const SecureBytes& b) {
+    BignumPtr r(BN_bin2bn(b.data(), static_cast<int>(b.size()), nullptr));
+    if (!r) throw_openssl_error("BN_bin2bn");
+    return r;
+  };
+  auto must = [](int rc) {
+    if (rc != 1) throw_openssl_error("export_key_material: checking the RSA members");
+  };
+  const BignumPtr n = bn(m[0]), e = bn(m[1]), p = bn(m[3]), q = bn(m[4]), dp = bn(m[5]), dq = bn(m[6]), qi = bn(m[7]);
+  const BnCtxPtr ctx(BN_CTX_secure_new());
+  const BignumPtr t(BN_secure_new()), p1(BN_dup(p.get())), q1(BN_dup(q.get()));
+  must(ctx && t && p1 && q1);
+  must(BN_sub_word(p1.get(), 1));
+  must(BN_sub_word(q1.get(), 1));
+  int wrong = 0;
+  must(BN_mul(t.get(), p.get(), q.get(), ctx.get()));
+  wrong += BN_cmp(t.get(), n.get()) != 0;
+  must(BN_mod_mul(t.get(), e.get(), dp.get(), p1.get(), ctx.get()));
+  wrong += BN_is_one(t.get()) != 1;
+  must(BN_mod_mul(t.get(), e.get(), dq.get(), q1.get(), ctx.get()));
+  wrong += BN_is_one(t.get()) != 1;
+  must(BN_mod_mul(t.get(), q.get(), qi.get(), p.get(), ctx.get()));
+  wrong += BN_is_one(t.get()) != 1;
+  if (wrong != 0) throw_openssl_error("export_key_material: the RSA members OpenSSL gave do not make one key");
+}
+
 // OSSL_PARAM integers are unsigned native-endian byte strings.
 SecureBytes native_endian(std::span<const std::uint8_t> big_endian) {
   SecureBytes out(big_endian);
@@ -83,16 +124,11 @@ PkeyPtr import_rsa(std::span<const std::uint8_t> material) {
   for (const auto& m : f) {
     if (m.size() > n_size) return nullptr;
   }
-  static constexpr const char* kNames[] = {
-      OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,         OSSL_PKEY_PARAM_RSA_D,
-      OSSL_PKEY_PARAM_RSA_FACTOR1,   OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
-      OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
-  };
-  std::array<SecureBytes, 8> numbers;
+  RsaMembers numbers;
   std::array<OSSL_PARAM, 9> params;
   for (std::size_t i = 0; i < f.size(); ++i) {
     numbers[i] = native_endian(f[i]);
-    params[i] = OSSL_PARAM_construct_BN(kNames[i], numbers[i].data(), numbers[i].size());
+    params[i] = OSSL_PARAM_construct_BN(kRsaNames[i], numbers[i].data(), numbers[i].size());
   }
   params[8] = OSSL_PARAM_construct_end();
   return from_params("RSA", params.data());
@@ -133,12 +169,11 @@ bool is_pkcs8_material(std::span<const std::uint8_t> material) {
 
 SecureBytes export_key_material(const EVP_PKEY& key) {
   if (EVP_PKEY_is_a(&key, "RSA") == 1) {
+    RsaMembers members;
+    for (std::size_t i = 0; i < members.size(); ++i) members[i] = bignum_param(key, kRsaNames[i]);
+    check_rsa_members(members);
     Writer w(kTypeRsa);
-    for (const char* name : {OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
-                             OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2, OSSL_PKEY_PARAM_RSA_EXPONENT1,
-                             OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1}) {
-      w.field(bignum_param(key, name).span());
-    }
+    for (const SecureBytes& m : members) w.field(m.span());
     return w.finish();
   }
   if (EVP_PKEY_is_a(&key, "EC") == 1) {

@@ -34,10 +34,14 @@ PkeyPtr key_from_params(const char* type, int selection, const OSSL_PARAM* param
 
 bool is_p256(const EVP_PKEY& key) {
   if (EVP_PKEY_is_a(&key, "EC") != 1) return false;
-  char group[32] = {};
-  std::size_t len = 0;
-  if (EVP_PKEY_get_utf8_string_param(&key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1) return false;
-  const std::string_view g(group, len);
+  char group[64] = {};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group),
+                         OSSL_PARAM_construct_end()};
+  // A failed read is OpenSSL failing (an allocation), not an answer; a read
+  // that sets nothing is a key with explicit curve parameters, not P-256.
+  if (EVP_PKEY_get_params(&key, params) != 1) throw_openssl_error("EVP_PKEY_get_params(group name)");
+  if (OSSL_PARAM_modified(params) == 0) return false;
+  const std::string_view g(group, params[0].return_size);
   return g == "prime256v1" || g == "P-256";
 }
 

@@ -26,6 +26,7 @@ std::vector<std::uint8_t> public_bignum_param(const EVP_PKEY& key, const char* n
 PkeyPtr key_from_params(const char* type, int selection, const OSSL_PARAM* params);
 
 // True for an EC key on P-256 (OpenSSL names the group prime256v1 or P-256).
+// Throws CryptoError when OpenSSL fails to read an EC key's group.
 bool is_p256(const EVP_PKEY& key);
 
 }  // namespace jwks::crypto

@@ -4,8 +4,11 @@
 
 #include <filesystem>
 
+#include <openssl/evp.h>
+
 #include "jwks/crypto/jws_alg.h"
 #include "jwks/crypto/master_key.h"
+#include "jwks/crypto/rsa.h"
 #include "jwks/crypto/sealed_key.h"
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jwk.h"
@@ -165,4 +168,77 @@ BOOST_AUTO_TEST_CASE(thumbprint_known_answer_rfc7638) {
   BOOST_TEST(thumbprint(bare) == v["thumbprint"].get<std::string>());
   bare["e"] = "AQAC";  // a different key, a different thumbprint
   BOOST_TEST(thumbprint(bare) != v["thumbprint"].get<std::string>());
+}
+
+namespace {
+
+// The CryptoError `f` throws, or a failed test if it returns.
+template <typename F>
+std::string crypto_error(F f) {
+  try {
+    f();
+  } catch (const crypto::CryptoError& e) {
+    return e.what();
+  }
+  BOOST_FAIL("no CryptoError");
+  return {};
+}
+
+// Keys this issuer never makes: an EC key on another curve, an X25519 key.
+crypto::PkeyPtr p384_key() { return crypto::PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384")); }
+crypto::PkeyPtr x25519_key() { return crypto::PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519")); }
+
+}  // namespace
+
+// A key of the wrong type never signs, whichever pairing, and the error says
+// which algorithm it does not suit; verify says false.
+BOOST_AUTO_TEST_CASE(wrong_key_types_are_refused_by_name) {
+  const std::string m = "header.payload";
+  crypto::PkeyPtr rsa = crypto::generate_key(JwsAlg::kRS256), ec = crypto::generate_key(JwsAlg::kES256),
+                  ed = crypto::generate_key(JwsAlg::kEdDSA), x = x25519_key();
+  BOOST_REQUIRE(x);
+  struct Case {
+    JwsAlg alg;
+    const EVP_PKEY& key;
+  };
+  for (const Case& c : {Case{JwsAlg::kRS256, *ec}, Case{JwsAlg::kRS256, *ed}, Case{JwsAlg::kPS256, *ec},
+                        Case{JwsAlg::kPS256, *x}, Case{JwsAlg::kES256, *rsa}, Case{JwsAlg::kES256, *ed},
+                        Case{JwsAlg::kEdDSA, *rsa}, Case{JwsAlg::kEdDSA, *ec}, Case{JwsAlg::kEdDSA, *x}}) {
+    BOOST_TEST_CONTEXT(c.alg << " with a " << EVP_PKEY_get0_type_name(&c.key) << " key") {
+      BOOST_TEST(crypto_error([&] { crypto::sign(c.alg, c.key, bytes(m)); }) ==
+                 std::string("sign: the key does not suit ") + crypto::jws_alg_name(c.alg));
+      BOOST_TEST(!crypto::verify(c.alg, c.key, bytes(m), std::vector<std::uint8_t>(64, 1)));
+    }
+  }
+  BOOST_TEST(crypto_error([&] { crypto::rsa_public_components(*ec); }) == "rsa_public_components: not an RSA key");
+}
+
+// Another curve, another key type: no JWK members for them, with the reason.
+BOOST_AUTO_TEST_CASE(unsupported_keys_have_no_public_members) {
+  crypto::PkeyPtr p384 = p384_key(), x = x25519_key();
+  BOOST_REQUIRE(p384);
+  BOOST_REQUIRE(x);
+  BOOST_TEST(crypto_error([&] { crypto::public_members(*p384); }) == "public_members: only P-256 EC keys are supported");
+  BOOST_TEST(crypto_error([&] { crypto::public_members(*x); }) == "public_members: unsupported key type");
+  // Nor does it sign ES256, which is P-256 only (RFC 7518 §3.4), nor verify.
+  BOOST_TEST(crypto_error([&] { crypto::sign(JwsAlg::kES256, *p384, bytes("m")); }) ==
+             "sign: the key does not suit ES256");
+  BOOST_TEST(!crypto::verify(JwsAlg::kES256, *p384, bytes("m"), std::vector<std::uint8_t>(64, 1)));
+}
+
+// Members that do not make a key this issuer accepts (a JWK read back from the
+// store, damaged): each refused with the same message, never a key.
+BOOST_AUTO_TEST_CASE(malformed_members_make_no_key) {
+  const std::vector<std::uint8_t> b31(31, 7), b32(32, 7);
+  const crypto::PublicKeyMembers cases[] = {
+      {"oct", "", {}, {}, b32, {}},          {"OKP", "X25519", {}, {}, b32, {}}, {"OKP", "Ed25519", {}, {}, b31, {}},
+      {"EC", "P-384", {}, {}, b32, b32},     {"EC", "P-256", {}, {}, b31, b32},  {"EC", "P-256", {}, {}, b32, b31},
+      {"OKP", "Ed25519", {}, {}, {}, {}},    {"", "", {}, {}, {}, {}},
+  };
+  for (const auto& m : cases)
+    BOOST_TEST(crypto_error([&] { crypto::public_key(m); }) == "public_key: unsupported or malformed key members",
+               m.kty << " " << m.crv << " x" << m.x.size() << " y" << m.y.size());
+  // The right sizes but a point that is not on P-256: OpenSSL refuses it.
+  const std::string off_curve = crypto_error([&] { crypto::public_key({"EC", "P-256", {}, {}, b32, b32}); });
+  BOOST_TEST(off_curve.rfind("EVP_PKEY_fromdata(EC): ", 0) == 0u, off_curve);
 }

@@ -2,8 +2,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "jwks/crypto/envelope.h"
@@ -210,4 +212,75 @@ BOOST_AUTO_TEST_CASE(sealed_private_key_round_trip) {
   auto bad = open_private_key(k, seal(k, junk));
   BOOST_REQUIRE(!bad.ok());
   BOOST_TEST(bad.error().find("does not hold a private key") != std::string::npos);
+}
+
+// Each error has its own text, for the log.
+BOOST_AUTO_TEST_CASE(envelope_errors_are_described) {
+  BOOST_TEST(describe(EnvelopeError::kTruncated) == "key envelope is truncated");
+  BOOST_TEST(describe(EnvelopeError::kUnsupportedVersion) == "key envelope has an unsupported version");
+  BOOST_TEST(describe(MasterKeyError::kFileUnreadable).find("NOT_MY_KEY_FILE cannot be read") == 0u);
+  BOOST_TEST(describe(MasterKeyError::kTooShort).find("NOT_MY_KEY is too short") == 0u);
+}
+
+// Past INT_MAX / 2 bytes OpenSSL's int lengths could overflow: seal refuses
+// such a plaintext before reading it and open calls such an envelope
+// unauthentic. The bytes are address space only (MAP_NORESERVE), never touched
+// but for the version byte.
+BOOST_AUTO_TEST_CASE(oversized_inputs_are_refused) {
+  const std::size_t size = std::size_t{INT_MAX} / 2 + 1;
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  BOOST_REQUIRE(p != MAP_FAILED);
+  auto* bytes = static_cast<std::uint8_t*>(p);
+  const MasterKey k = master();
+  try {
+    seal(k, std::span<const std::uint8_t>(bytes, size));
+    BOOST_FAIL("sealed " << size << " bytes");
+  } catch (const CryptoError& e) {
+    BOOST_TEST(std::string(e.what()) == "seal: plaintext too large");
+  }
+  bytes[0] = kEnvelopeVersion;
+  auto r = open(k, std::span<const std::uint8_t>(bytes, size));
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST((r.error() == EnvelopeError::kAuthenticationFailed));
+  ::munmap(p, size);
+}
+
+// Only hex digits, in pairs, are hex: an odd count or a non-hex character
+// makes the secret read another way (here raw bytes), so it derives a
+// different key. CRLF line ends are ignored like LF.
+BOOST_AUTO_TEST_CASE(secrets_that_are_almost_hex) {
+  const std::string hex = kHexSecret;
+  auto env = seal(master(), payload());
+  for (const std::string& other : {hex + "0", hex.substr(0, 63) + "g"}) {
+    auto k = MasterKey::from_secret(other);
+    BOOST_REQUIRE(k.ok());
+    BOOST_TEST((open(k.value(), env).error() == EnvelopeError::kAuthenticationFailed), other);
+  }
+  auto crlf = MasterKey::from_secret(hex + "\r\n");
+  BOOST_REQUIRE(crlf.ok());
+  BOOST_TEST(open(crlf.value(), env).ok());
+  // Empty variables are unset ones.
+  ::setenv("NOT_MY_KEY", "", 1);
+  ::setenv("NOT_MY_KEY_FILE", "", 1);
+  auto none = MasterKey::from_environment();
+  BOOST_REQUIRE(!none.ok());
+  BOOST_TEST((none.error() == MasterKeyError::kMissing));
+  ::unsetenv("NOT_MY_KEY");
+  ::unsetenv("NOT_MY_KEY_FILE");
+}
+
+// A secret buffer moved onto itself keeps its bytes; truncating to its own
+// size or more changes nothing.
+BOOST_AUTO_TEST_CASE(secure_bytes_edges) {
+  SecureBytes s(std::vector<std::uint8_t>{1, 2, 3});
+  SecureBytes& alias = s;
+  s = std::move(alias);
+  BOOST_TEST(std::vector<std::uint8_t>(s.data(), s.data() + s.size()) == (std::vector<std::uint8_t>{1, 2, 3}),
+             boost::test_tools::per_element());
+  s.truncate(3);
+  s.truncate(10);
+  BOOST_TEST(s.size() == 3u);
+  s.truncate(1);
+  BOOST_TEST(s.size() == 1u);
+  BOOST_TEST(s.data()[0] == 1);
 }

@@ -7,6 +7,7 @@
 #include "jwks/jose/base64url.h"
 #include "jwks/jose/jwk.h"
 #include "jwks/jose/jws.h"
+#include "jwks/jose/thumbprint.h"
 #include "vectors.h"
 
 using namespace jwks;
@@ -106,4 +107,34 @@ BOOST_AUTO_TEST_CASE(jwk_strips_leading_zero_bytes) {
   auto jwk = jose::rsa_public_members(n, e);
   BOOST_TEST(jwk.at("n") == "xQE");
   BOOST_TEST(jwk.at("e") == "AQAB");
+}
+
+// A part that is not base64url fails the parse, whichever part it is.
+BOOST_AUTO_TEST_CASE(each_part_must_decode) {
+  for (const char* t : {"!.e30.AA", "e30.!.AA", "e30.e30.!"}) BOOST_TEST(!jose::parse_compact(t).has_value(), t);
+  BOOST_TEST(jose::parse_compact("e30.e30.AA").has_value());
+}
+
+// JWK members of the wrong JSON type, or a key type with curve members that
+// is neither EC nor OKP, are no key; an all-zero magnitude keeps one byte.
+BOOST_AUTO_TEST_CASE(jwk_member_types_are_checked) {
+  for (const char* text : {R"({"kty":1})", R"({"kty":"RSA","n":1,"e":"AQAB"})", R"({"kty":"RSA","n":"AQAB"})",
+                           R"({"kty":"EC","crv":"P-256","x":"AQAB","y":null})", R"({"kty":"oct","crv":"x","x":"AQAB"})",
+                           R"({"kty":"OKP","crv":7,"x":"AQAB"})", R"("RSA")"})
+    BOOST_TEST(!jose::members_from_jwk(nlohmann::json::parse(text)).has_value(), text);
+  auto okp = jose::members_from_jwk(nlohmann::json::parse(R"({"kty":"OKP","crv":"Ed25519","x":"AQAB"})"));
+  BOOST_REQUIRE(okp.has_value());
+  BOOST_TEST(okp->x == (std::vector<std::uint8_t>{1, 0, 1}), boost::test_tools::per_element());
+  BOOST_TEST(jose::rsa_public_members(std::vector<std::uint8_t>{0, 0}, std::vector<std::uint8_t>{1}).at("n") == "AA");
+}
+
+// RFC 7638 needs a JSON object with a known string kty and every required
+// member as a string; anything else has no thumbprint.
+BOOST_AUTO_TEST_CASE(thumbprint_needs_the_required_members) {
+  for (const char* text : {R"([])", R"({})", R"({"kty":1})", R"({"kty":"oct","k":"AQAB"})",
+                           R"({"kty":"RSA","n":"AQAB"})", R"({"kty":"RSA","n":"AQAB","e":1})",
+                           R"({"kty":"EC","crv":"P-256","x":"AQAB"})", R"({"kty":"OKP","x":"AQAB"})"})
+    BOOST_TEST(!jose::jwk_thumbprint(nlohmann::json::parse(text)).has_value(), text);
+  for (const char* text : {R"({"kty":"EC","crv":"P-256","x":"AQAB","y":"AQAB"})", R"({"kty":"OKP","crv":"Ed25519","x":"AQAB"})"})
+    BOOST_TEST(jose::jwk_thumbprint(nlohmann::json::parse(text)).has_value(), text);
 }

@@ -2,6 +2,8 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <openssl/evp.h>
+
 #include "jwks/crypto/envelope.h"
 #include "jwks/crypto/jws_alg.h"
 #include "jwks/crypto/key_material.h"
@@ -183,4 +185,59 @@ BOOST_AUTO_TEST_CASE(malformed_material_is_refused) {
   // An Ed25519 seed of the wrong length.
   BOOST_TEST(!crypto::import_key_material(layout(3, {Bytes(31, 1)})).ok());
   BOOST_TEST(!crypto::import_key_material(Bytes{}).ok());
+}
+
+// Keys this format has no type for are refused by name, not exported as
+// something they are not.
+BOOST_AUTO_TEST_CASE(unsupported_keys_are_not_exported) {
+  auto message = [](const EVP_PKEY& key) -> std::string {
+    try {
+      crypto::export_key_material(key);
+    } catch (const crypto::CryptoError& e) {
+      return e.what();
+    }
+    return "exported";
+  };
+  crypto::PkeyPtr p384(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
+  crypto::PkeyPtr x25519(EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519"));
+  BOOST_REQUIRE(p384);
+  BOOST_REQUIRE(x25519);
+  BOOST_TEST(message(*p384) == "export_key_material: only P-256 EC keys are supported");
+  BOOST_TEST(message(*x25519) == "export_key_material: unsupported key type");
+}
+
+// The size rules of each type, at their edges: an exponent of nine bytes, a
+// modulus with a leading zero byte or over 8192 bits, a P-256 scalar of 31
+// bytes, a point that does not start with 0x04. Each is refused; the RFC key
+// with the largest allowed exponent field (eight bytes, leading zeros) is not
+// malformed by length alone.
+BOOST_AUTO_TEST_CASE(member_sizes_are_bounded) {
+  const nlohmann::json& j = kRsa.at("jwk");
+  const Bytes n = b64(j, "n"), e = b64(j, "e"), d = b64(j, "d"), p = b64(j, "p"), q = b64(j, "q"), dp = b64(j, "dp"),
+              dq = b64(j, "dq"), qi = b64(j, "qi");
+  Bytes e9(9, 0);
+  e9.back() = 3;
+  BOOST_TEST(!crypto::import_key_material(layout(1, {n, e9, d, p, q, dp, dq, qi})).ok());
+  Bytes e8(8, 0);
+  std::copy(e.begin(), e.end(), e8.end() - static_cast<std::ptrdiff_t>(e.size()));
+  BOOST_TEST(crypto::import_key_material(layout(1, {n, e8, d, p, q, dp, dq, qi})).ok());
+  Bytes n0 = n;
+  n0.insert(n0.begin(), 0);
+  BOOST_TEST(!crypto::import_key_material(layout(1, {n0, e, d, p, q, dp, dq, qi})).ok());
+  const Bytes n_huge(1025, 0xff);
+  BOOST_TEST(!crypto::import_key_material(layout(1, {n_huge, e, d, p, q, dp, dq, qi})).ok());
+
+  const Bytes d256 = b64(kP256.at("jwk"), "d");
+  Bytes point{0x04};
+  for (const char* m : {"x", "y"}) {
+    Bytes c = b64(kP256.at("jwk"), m);
+    point.insert(point.end(), c.begin(), c.end());
+  }
+  BOOST_TEST(crypto::import_key_material(layout(2, {d256, point})).ok());
+  BOOST_TEST(!crypto::import_key_material(layout(2, {Bytes(d256.begin() + 1, d256.end()), point})).ok());
+  Bytes hybrid = point;
+  hybrid[0] = 0x06;  // SEC1's hybrid form: the right length, not the uncompressed form
+  BOOST_TEST(!crypto::import_key_material(layout(2, {d256, hybrid})).ok());
+  // A type byte the format does not define.
+  BOOST_TEST(!crypto::import_key_material(layout(4, {d256})).ok());
 }
