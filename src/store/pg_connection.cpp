@@ -11,11 +11,13 @@
 namespace jwks::store {
 namespace {
 
-std::string message_of(const PGconn* conn) {
-  std::string m = PQerrorMessage(conn);
+// libpq's messages end in a newline.
+std::string trimmed(std::string m) {
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
   return m;
 }
+
+std::string message_of(const PGconn* conn) { return trimmed(PQerrorMessage(conn)); }
 
 }  // namespace
 
@@ -102,6 +104,10 @@ bool parses(const std::string& uri) {
   return true;
 }
 
+[[noreturn]] void connect_failed(const std::string& uri, const std::string& why) {
+  throw PgError("", "cannot connect to " + redact_uri(uri) + ": " + why);
+}
+
 }  // namespace
 
 PgConnection::PgConnection(const std::string& uri, int lock_timeout_ms, int answer_grace_ms)
@@ -120,10 +126,9 @@ PgConnection::PgConnection(const std::string& uri, int lock_timeout_ms, int answ
   keywords.push_back(nullptr);
   values.push_back(nullptr);
   conn_.reset(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1));
-  if (!conn_) throw PgError("", "cannot connect to " + redact_uri(uri) + ": out of memory");
-  if (PQstatus(conn_.get()) != CONNECTION_OK)
-    throw PgError("", "cannot connect to " + redact_uri(uri) + ": " + message_of(conn_.get()));
-  if (PQsetnonblocking(conn_.get(), 1) != 0) throw PgError("", "cannot connect to " + redact_uri(uri) + ": " + message_of(conn_.get()));
+  if (!conn_) connect_failed(uri, "out of memory");
+  if (PQstatus(conn_.get()) != CONNECTION_OK) connect_failed(uri, message_of(conn_.get()));
+  if (PQsetnonblocking(conn_.get(), 1) != 0) connect_failed(uri, message_of(conn_.get()));
   // Times the database fills in (users.date_registered, auth_logs) are UTC;
   // a wait for a lock ends as a busy error, as SQLite's busy timeout does.
   // Session settings: PgTransaction sets the lock timeout again for its own
@@ -198,16 +203,18 @@ PgResult PgConnection::await_result(const char* what) {
 }
 
 PgResult PgConnection::check(PGresult* raw) {
+  // Only await_result calls this, with a result (libpq would read a null one
+  // as a fatal error without fields or message) and conn_ set.
   PgResult res(raw);
-  const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  const ExecStatusType status = PQresultStatus(raw);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return res;
-  const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
-  const char* constraint = raw ? PQresultErrorField(raw, PG_DIAG_CONSTRAINT_NAME) : nullptr;
-  std::string what = raw ? PQresultErrorMessage(raw) : "";
-  if (what.empty() && conn_) what = message_of(conn_.get());
-  while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+  const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+  const char* constraint = PQresultErrorField(raw, PG_DIAG_CONSTRAINT_NAME);
+  std::string what = PQresultErrorMessage(raw);
+  if (what.empty()) what = PQerrorMessage(conn_.get());
   // No SQLSTATE with a dead connection: the server went away.
-  throw PgError(state ? state : (ok() ? "XX000" : ""), "PostgreSQL: " + what, constraint ? constraint : "");
+  throw PgError(state ? state : (ok() ? "XX000" : ""), "PostgreSQL: " + trimmed(what),
+                constraint ? constraint : "");
 }
 
 PgTransaction::PgTransaction(PgConnection& conn, bool repeatable_read) : conn_(conn) {
