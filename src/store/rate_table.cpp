@@ -13,7 +13,8 @@ constexpr std::int64_t kRateSchema = 2;
 
 std::int64_t rate_schema(Database& db) {
   Statement mark(db, "PRAGMA user_version");
-  return mark.step() ? mark.column_int64(0) : 0;
+  mark.step();  // always one row
+  return mark.column_int64(0);
 }
 
 }  // namespace

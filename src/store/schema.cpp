@@ -175,7 +175,7 @@ DROP TABLE IF EXISTS rate_events;
 
 // A migration: SQL, then (for data) code, in the same transaction.
 struct Migration {
-  const char* sql;
+  const char* sql;  // never null
   void (*code)(Database&);
 };
 
@@ -191,7 +191,8 @@ int schema_version(const Database& db) {
   exists.step();
   if (exists.column_int64(0) == 0) return 0;
   Statement version(db, "SELECT max(version) FROM jwks_schema_version");
-  if (!version.step() || version.is_null(0)) return 0;
+  version.step();  // an aggregate: always one row, NULL for an empty table
+  if (version.is_null(0)) return 0;
   return static_cast<int>(version.column_int64(0));
 }
 
@@ -203,7 +204,8 @@ static_assert(kSchemaVersion == 8, "kMarkCurrent names kSchemaVersion");
 void migrate(Database& db) {
   {
     Statement mark(db, "PRAGMA user_version");
-    if (mark.step() && mark.column_int64(0) == kSchemaVersion) return;
+    mark.step();  // always one row
+    if (mark.column_int64(0) == kSchemaVersion) return;
   }  // finalized: a pending statement would hold a read transaction open
   migrate_to(db, kSchemaVersion);
 }
@@ -233,7 +235,7 @@ void migrate_to(Database& db, int target) {
           "applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)");
   for (int v = current + 1; v <= target; ++v) {
     const Migration& m = kMigrations[v - 1];
-    if (m.sql != nullptr) db.exec(m.sql);
+    db.exec(m.sql);
     if (m.code != nullptr) m.code(db);
     Statement record(db, "INSERT INTO jwks_schema_version (version) VALUES (?)");
     record.bind(1, std::int64_t{v}).run();

@@ -67,7 +67,7 @@ std::string Statement::column_text(int column) const {
 std::vector<std::uint8_t> Statement::column_blob(int column) const {
   const void* p = sqlite3_column_blob(stmt_.get(), column);
   int n = sqlite3_column_bytes(stmt_.get(), column);
-  if (p == nullptr || n <= 0) return {};
+  if (p == nullptr) return {};  // NULL, or a zero-length value
   const auto* b = static_cast<const std::uint8_t*>(p);
   return std::vector<std::uint8_t>(b, b + n);
 }

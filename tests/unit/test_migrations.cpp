@@ -118,3 +118,34 @@ BOOST_AUTO_TEST_CASE(a_key_without_a_computable_thumbprint_costs_no_write_lock) 
   BOOST_TEST(km.keys().size() == 1u);
   BOOST_TEST(km.keys()[0].thumbprint.empty());
 }
+
+// A store a newer release has upgraded: this build refuses to open it,
+// saying so, and writes nothing (no version row, no change to its mark), so
+// the newer release still finds it as it left it.
+BOOST_AUTO_TEST_CASE(a_store_from_a_newer_release_is_refused_and_left_as_it_was) {
+  test::TempDir dir;
+  const std::string path = dir.file("newer.db");
+  const int newer = store::kSchemaVersion + 1;
+  {
+    store::Database db(path);
+    store::migrate(db);
+    store::Statement(db, "INSERT INTO jwks_schema_version (version) VALUES (?)").bind(1, std::int64_t{newer}).run();
+    db.exec(("PRAGMA user_version = " + std::to_string(newer)).c_str());
+  }
+  try {
+    store::SqliteStore refused(path);
+    BOOST_ERROR("a newer store was opened");
+  } catch (const std::runtime_error& e) {
+    BOOST_TEST(std::string(e.what()) == "database schema version " + std::to_string(newer) +
+                                            " is newer than this build understands (" +
+                                            std::to_string(store::kSchemaVersion) + ")");
+  }
+  store::Database db(path);
+  store::Statement rows(db, "SELECT count(*), max(version) FROM jwks_schema_version");
+  BOOST_REQUIRE(rows.step());
+  BOOST_TEST(rows.column_int64(0) == store::kSchemaVersion + 1);
+  BOOST_TEST(rows.column_int64(1) == newer);
+  store::Statement mark(db, "PRAGMA user_version");
+  BOOST_REQUIRE(mark.step());
+  BOOST_TEST(mark.column_int64(0) == newer);
+}

@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <fstream>
 #include <random>
+#include <string_view>
 
 #include "jwks/auth/rate_limit.h"
 #include "jwks/service/clock.h"
@@ -223,4 +225,90 @@ BOOST_AUTO_TEST_CASE(the_counts_are_the_rows_of_each_address) {
     else BOOST_REQUIRE_EQUAL(d.retry_after_ms, seen.front() + kWindow - now);
     BOOST_REQUIRE_EQUAL(mismatches(), 0);
   }
+}
+
+// An empty store path is a private in-memory store, as ":memory:" is: its
+// rate table is in memory too, never a file named "-rate".
+BOOST_AUTO_TEST_CASE(an_in_memory_store_has_an_in_memory_rate_table) {
+  BOOST_TEST(store::rate_store_path("") == ":memory:");
+  BOOST_TEST(store::rate_store_path("/var/lib/jwks/store.db") == "/var/lib/jwks/store.db-rate");
+}
+
+// Damaged past its header (a crash in the middle of an unsynced write):
+// SQLite reads it as corrupt, not as "not a database". Rebuilt all the same,
+// and the budget starts over.
+BOOST_AUTO_TEST_CASE(a_rate_file_damaged_past_its_header_is_rebuilt) {
+  test::TempDir dir;
+  const std::string store_path = dir.file("keys.db");
+  const std::string rate_path = store::rate_store_path(store_path);
+  const std::int64_t t = kT0 * 1000;
+  for (int i = 0; i < 2; ++i)
+    BOOST_TEST(store::acquire_rate(store_path, 1000, store::kAuthBucket, "192.0.2.1", t + i, 1000, 2).allowed);
+  BOOST_TEST(!store::acquire_rate(store_path, 1000, store::kAuthBucket, "192.0.2.1", t + 2, 1000, 2).allowed);
+  {
+    std::fstream file(rate_path, std::ios::binary | std::ios::in | std::ios::out);
+    file.seekp(100);  // the database header stays: the first page's b-tree does not
+    file << std::string(4000, '\xff');
+  }
+  try {
+    rows(store::Database(rate_path, store::DatabaseOptions{1000, false, true}));
+    BOOST_ERROR("the damaged file reads");
+  } catch (const store::SqliteError& e) {
+    BOOST_TEST(e.code() == SQLITE_CORRUPT, e.what());
+  }
+  BOOST_TEST(store::acquire_rate(store_path, 1000, store::kAuthBucket, "192.0.2.1", t + 3, 1000, 2).allowed);
+  BOOST_TEST(rows(store::Database(rate_path, store::DatabaseOptions{1000, false, true})) == 1);
+}
+
+// Only damage is repaired by deleting: a rate file that cannot be opened
+// (a directory in its place) is an error for the caller (503), and what is
+// at the path stays.
+BOOST_AUTO_TEST_CASE(a_rate_file_that_cannot_be_opened_is_an_error_not_deleted) {
+  test::TempDir dir;
+  const std::string store_path = dir.file("keys.db");
+  const std::string rate_path = store::rate_store_path(store_path);
+  std::filesystem::create_directory(rate_path);
+  std::ofstream(rate_path + "/keep") << "x";
+  try {
+    store::acquire_rate(store_path, 1000, store::kAuthBucket, "192.0.2.1", kT0 * 1000, 1000, 2);
+    BOOST_ERROR("a request was counted without a rate file");
+  } catch (const store::SqliteError& e) {
+    BOOST_TEST((e.kind() == store::StoreErrorKind::kUnavailable), "code " << e.code() << ": " << e.what());
+  }
+  BOOST_TEST(std::filesystem::exists(rate_path + "/keep"));
+}
+
+// Two processes preparing a new rate file at once: the one that takes the
+// write lock second finds the tables made and keeps them, with the requests
+// already counted in them. The rival's work is run from a trace hook as the
+// second connection begins its write transaction, after its first look.
+BOOST_AUTO_TEST_CASE(a_rate_file_another_process_prepared_first_is_kept) {
+  test::TempDir dir;
+  const std::string path = dir.file("keys.db-rate");
+  const store::DatabaseOptions scratch{1000, true, true};
+  store::Database rival(path, scratch);
+  store::Database late(path, scratch);
+  const std::int64_t t = kT0 * 1000;
+  struct Race {
+    store::Database* rival;
+    std::int64_t t;
+    bool ran = false;
+  } race{&rival, t};
+  sqlite3_trace_v2(
+      late.handle(), SQLITE_TRACE_STMT,
+      [](unsigned, void* context, void*, void* sql) -> int {
+        auto* r = static_cast<Race*>(context);
+        if (!r->ran && std::string_view(static_cast<const char*>(sql)) == "BEGIN IMMEDIATE") {
+          r->ran = true;
+          store::prepare_rate_store(*r->rival);
+          RateTable(*r->rival).acquire("192.0.2.1", r->t, 1000, 1);
+        }
+        return 0;
+      },
+      &race);
+  store::prepare_rate_store(late);
+  sqlite3_trace_v2(late.handle(), 0, nullptr, nullptr);
+  BOOST_REQUIRE(race.ran);
+  BOOST_TEST(rows(late) == 1);  // the rival's request is still counted
+  BOOST_TEST(!RateTable(late).acquire("192.0.2.1", t + 1, 1000, 1).allowed);
 }

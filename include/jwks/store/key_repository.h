@@ -25,6 +25,7 @@ struct KeySchedule {
   // at it, and its exp is never brought below retire_at + token_lifetime. It
   // only grows. Unknown for keys made before schema v5 (none until rescheduled).
   std::optional<std::int64_t> token_lifetime;
+  bool operator==(const KeySchedule&) const = default;
 };
 
 struct KeyRecord {
@@ -37,11 +38,13 @@ struct KeyRecord {
   bool legacy_kid = false;      // also published under the decimal row id (keys made before v3)
 
   std::int64_t exp() const { return schedule.exp; }
+  bool operator==(const KeyRecord&) const = default;
 };
 
 struct SealedKey {
   KeyRecord record;
   std::vector<std::uint8_t> envelope;  // crypto::seal output; never plaintext
+  bool operator==(const SealedKey&) const = default;
 };
 
 // The key rows of a store (store.h: one per backend). Throws StoreError.

@@ -37,8 +37,6 @@ struct Snapshot {
   std::vector<AuthLogRow> logins;  // by id
 };
 
-bool same_keys(const std::vector<SealedKey>& a, const std::vector<SealedKey>& b);
-
 // Throws std::runtime_error naming what differs (keys, users or logins)
 // unless `copied` holds exactly what `source` holds.
 void require_same(const Snapshot& source, const Snapshot& copied);
