@@ -168,3 +168,119 @@ BOOST_AUTO_TEST_CASE(usernames_arrive_in_their_enforced_form) {
     if (!r.ok()) BOOST_TEST((r.error().code == CredentialErrorCode::kInvalidField));
   }
 }
+
+// Form fields other than the two are ignored, as JSON members are.
+BOOST_AUTO_TEST_CASE(other_form_fields_are_ignored) {
+  auto r = parse_credentials(kForm, "grant_type=password&username=alice&scope=x&password=pw&username2=mallory",
+                             std::nullopt);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(*r->username == "alice");
+  BOOST_TEST(*r->password == "pw");
+  auto twice = parse_credentials(kForm, "password=pw&username=a&username=b", std::nullopt);
+  BOOST_REQUIRE(!twice.ok());
+  BOOST_TEST(twice.error().description == "form field username appears more than once");
+  auto none = parse_credentials(kForm, "grant_type=client_credentials", std::nullopt);
+  BOOST_REQUIRE(none.ok());
+  BOOST_TEST(!none->username.has_value());
+  BOOST_TEST(!none->password.has_value());
+}
+
+// Blanks around the Basic token are not part of it; a token of blanks, or
+// one that decodes to nothing, is no credentials at all.
+BOOST_AUTO_TEST_CASE(basic_tokens_lose_their_blanks) {
+  auto r = parse_credentials("", "", std::string_view("Basic  YWxpY2U6cHc=   "));  // "alice:pw"
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(*r->username == "alice");
+  BOOST_TEST(*r->password == "pw");
+  for (const char* header : {"Basic ", "Basic    ", "Basic ="}) {
+    auto refused = parse_credentials("", "", std::string_view(header));
+    BOOST_REQUIRE_MESSAGE(!refused.ok(), '"' << header << '"');
+    BOOST_TEST((refused.error().code == CredentialErrorCode::kMalformedAuthorization), header);
+    BOOST_TEST(refused.error().description == "HTTP Basic credentials are not valid base64", header);
+  }
+  auto no_colon = parse_credentials("", "", std::string_view("Basic YWxpY2U="));
+  BOOST_REQUIRE(!no_colon.ok());
+  BOOST_TEST(no_colon.error().description == "HTTP Basic credentials have no ':' between username and password");
+  auto other = parse_credentials("", "", std::string_view("Digest username=alice"));
+  BOOST_REQUIRE(!other.ok());
+  BOOST_TEST(other.error().description == "Authorization header is not HTTP Basic");
+  // An empty password is a password (the store decides whether it matches).
+  auto empty_pw = parse_credentials("", "", std::string_view("Basic YWxpY2U6"));  // "alice:"
+  BOOST_REQUIRE(empty_pw.ok());
+  BOOST_TEST(*empty_pw->password == "");
+  auto bad_pw = parse_credentials("", "", std::string_view("Basic YWxpY2U6/w=="));  // "alice:\xff"
+  BOOST_REQUIRE(!bad_pw.ok());
+  BOOST_TEST(bad_pw.error().description == "password is not valid UTF-8");
+}
+
+// Each rule of the e-mail check, one address breaking it next to one that
+// keeps it.
+BOOST_AUTO_TEST_CASE(each_email_rule_refuses_what_breaks_it) {
+  const std::string local64(64, 'l'), long_domain = std::string(250 - 64, 'd') + ".com";
+  for (const std::string& ok : {std::string("a@b.co"), std::string("first.last+tag@mail.example.org"),
+                                local64 + "@" + long_domain.substr(0, 254 - 65)}) {
+    BOOST_TEST(is_plausible_email(ok), ok);
+  }
+  BOOST_REQUIRE_EQUAL((local64 + "@" + long_domain.substr(0, 254 - 65)).size(), 254u);
+  for (const std::string& bad : {
+           std::string(""),
+           local64 + "@" + std::string(186, 'd') + ".com",  // 255 bytes
+           std::string("alice.example.com"),                 // no '@'
+           std::string("@example.com"),                      // nothing before it
+           std::string("a@b@example.com"),                   // two of them
+           std::string(65, 'l') + "@example.com",           // a local part over 64 bytes
+           std::string("a@b."),                              // a domain under 3 bytes
+           std::string("a b@example.com"),                   // a space
+           std::string("a\tb@example.com"),                  // a control character
+           std::string("caf\xc3\xa9@example.com"),           // not ASCII
+           std::string("a\x7f@example.com"),                 // DEL
+           std::string("a<b>@example.com"), std::string("\"a\"@example.com"), std::string("a,b@example.com"),
+           std::string("a;b@example.com"), std::string("a:b@example.com"), std::string("a\\b@example.com"),
+           std::string("[a]@example.com"), std::string("(a)@example.com"),
+           std::string(".a@example.com"),       // a local part starting with '.'
+           std::string("a.@example.com"),       // ending with one
+           std::string("a..b@example.com"),     // two in a row
+           std::string("a@localhost"),          // a domain without a dot
+           std::string("a@.com"),               // a dot first and only
+           std::string("a@example."),           // a dot last
+           std::string("a@.mail.example.com"),  // a domain starting with '.'
+           std::string("a@-mail.example.com"),  // or with '-'
+           std::string("a@mail..example.com"),  // two dots in a row
+       }) {
+    BOOST_TEST(!is_plausible_email(bad), bad);
+  }
+}
+
+// What /register refuses, with the message the client reads.
+BOOST_AUTO_TEST_CASE(registrations_are_refused_with_a_reason) {
+  const struct {
+    const char* type;
+    const char* body;
+    CredentialErrorCode code;
+    const char* description;
+  } cases[] = {
+      {kForm, "username=alice&email=a%40example.com", CredentialErrorCode::kUnsupportedMediaType,
+       "send the registration as application/json"},
+      {kJson, "{\"username\":", CredentialErrorCode::kMalformedBody, "body is not valid JSON"},
+      {kJson, R"({"email":"a@example.com"})", CredentialErrorCode::kInvalidField, "username is required"},
+      {kJson, R"({"username":"alice"})", CredentialErrorCode::kInvalidField, "email is required"},
+      {kJson, R"({"username":7,"email":"a@example.com"})", CredentialErrorCode::kInvalidField,
+       "username must be a string"},
+      {kJson, R"({"username":"alice","email":["a@example.com"]})", CredentialErrorCode::kInvalidField,
+       "email must be a string"},
+      {kJson, R"({"username":"alice","email":"alice"})", CredentialErrorCode::kInvalidField,
+       "email is not a plausible e-mail address"},
+      {kJson, R"({"username":"anonymous","email":"a@example.com"})", CredentialErrorCode::kInvalidField,
+       "the username \"anonymous\" is reserved"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_registration(c.type, c.body);
+    BOOST_TEST_REQUIRE(!r.ok(), c.body);
+    BOOST_TEST((r.error().code == c.code), c.body);
+    BOOST_TEST(r.error().description == c.description, c.body);
+  }
+  auto ok = parse_registration("application/json; charset=utf-8", R"({"username":"Alice","email":"a@example.com","x":1})");
+  BOOST_REQUIRE(ok.ok());
+  BOOST_TEST(ok->username == "alice");
+  BOOST_TEST(ok->email == "a@example.com");
+}

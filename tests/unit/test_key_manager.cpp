@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "child_process.h"
+#include "jwks/jose/thumbprint.h"
 #include "key_fixtures.h"
 
 using namespace jwks;
@@ -377,4 +378,56 @@ BOOST_AUTO_TEST_CASE(two_processes_racing_a_due_rotation_create_exactly_one_key)
   }
   BOOST_TEST(total == 1);
   BOOST_TEST(key_count(store::SqliteStore(path)) == before + 1);
+}
+
+// Keys from before thumbprint kids get theirs at the next request, each
+// whose JWK gives one; a key whose JWK gives none keeps its row id as its
+// kid, and `retire` finds it by that id (and finds no other key by its row id).
+BOOST_FIXTURE_TEST_CASE(keys_without_a_thumbprint_get_one_or_keep_their_row_id, FakeStore) {
+  KeyManager km = manager();
+  km.ensure();  // key 1 signs, key 2 is the expired key
+  store::Statement(db.database(), "UPDATE key_public SET thumbprint = NULL").run();
+  store::Statement(db.database(), "UPDATE key_public SET jwk = '{}' WHERE kid = 1").run();
+  const std::string jwk2 = key(2).public_jwk;
+  BOOST_TEST(km.ensure().created == 0);
+  BOOST_TEST(key(1).thumbprint.empty());
+  const auto expected = jose::jwk_thumbprint(nlohmann::json::parse(jwk2));
+  BOOST_REQUIRE(expected.has_value());
+  BOOST_TEST(key(2).thumbprint == *expected);
+
+  BOOST_TEST((km.retire("2", false).outcome == service::RetireResult::Outcome::kNotFound));
+  store::Statement(db.database(), "UPDATE key_public SET legacy_kid = 1 WHERE kid = 2").run();  // from a v2 store
+  BOOST_TEST((km.retire("2", false).outcome == service::RetireResult::Outcome::kAlreadyRetired));  // found: expired
+  BOOST_TEST((km.retire("no-such-kid", true).outcome == service::RetireResult::Outcome::kNotFound));
+  BOOST_TEST(keys().size() == 2u);  // nothing was made for them
+  const service::RetireResult retired = km.retire("1", false);
+  BOOST_TEST((retired.outcome == service::RetireResult::Outcome::kRetired));
+  BOOST_TEST(retired.changes.created == 1);  // its successor, published first
+  BOOST_TEST(retired.retires_at == kT0 + kHour);
+  BOOST_TEST(key(1).schedule.retire_at == kT0 + kHour);
+  const service::RetireResult again = km.retire("1", false);  // the same hand-over, nothing more
+  BOOST_TEST((again.outcome == service::RetireResult::Outcome::kRetired));
+  BOOST_TEST(again.retires_at == kT0 + kHour);
+  BOOST_TEST(again.changes.created == 0);
+  BOOST_TEST(keys().size() == 3u);
+}
+
+// Generating the expired key took long enough for a rotation to come due
+// meanwhile: no key was generated for it, so none is inserted under the
+// lock; the next request makes the successor, one lead before the hand-over.
+BOOST_FIXTURE_TEST_CASE(a_rotation_due_only_during_key_generation_is_made_next_time, FakeStore) {
+  SchedulePolicy off = kPolicy;
+  off.keep_expired = false;
+  BOOST_TEST(manager(off).ensure().created == 1);  // the signing key only
+  KeyManager km = manager();
+  clock.set(kT0 + kDay - kHour - 10);  // ten seconds before the successor is due
+  factory.on_create = [&] { clock.advance(10); };
+  BOOST_TEST(km.ensure().created == 1);  // the expired key
+  factory.on_create = nullptr;
+  BOOST_TEST(keys().size() == 2u);
+  BOOST_TEST(!service::next_activation(keys(), clock.now()).has_value());
+  const service::KeyChanges next = km.ensure();
+  BOOST_TEST(next.created == 1);
+  BOOST_TEST(*service::next_activation(keys(), clock.now()) == kT0 + kDay);
+  BOOST_TEST(signer() == 1);
 }

@@ -168,6 +168,174 @@ BOOST_AUTO_TEST_CASE(a_forced_retirement_never_hands_back_to_the_key_before) {
   BOOST_TEST(plan.changes.empty());  // key 1 is not extended, key 2 not brought back
 }
 
+// The names jwksctl list prints, one per state.
+BOOST_AUTO_TEST_CASE(every_state_has_its_name) {
+  BOOST_TEST(std::string(service::to_string(KeyState::kPublished)) == "published");
+  BOOST_TEST(std::string(service::to_string(KeyState::kActive)) == "active");
+  BOOST_TEST(std::string(service::to_string(KeyState::kRetired)) == "retired");
+  BOOST_TEST(std::string(service::to_string(KeyState::kExpired)) == "expired");
+}
+
+// Keys from before schedules overlap (each signed from its creation until
+// its exp): the one that became active last signs, the higher kid of two
+// that became active in the same second; the earliest of two waiting keys
+// is the next to sign.
+BOOST_AUTO_TEST_CASE(overlapping_keys_resolve_to_the_latest_activation_then_the_higher_kid) {
+  const std::vector<KeyRecord> keys{
+      record(1, {kT0 - kDay, kT0 - kDay, kT0 + kDay, kT0 + kDay + kHour, false, kHour}),
+      record(2, {kT0 - kHour, kT0 - kHour, kT0 + kDay, kT0 + kDay + kHour, false, kHour}),
+      record(3, {kT0 - kHour, kT0 - kHour, kT0 + kDay, kT0 + kDay + kHour, false, kHour}),
+      record(4, {kT0, kT0 + 2 * kHour, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour}),
+      record(5, {kT0, kT0 + kHour, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour}),
+      record(6, {kT0, kT0 + 3 * kHour, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour})};
+  BOOST_TEST(service::signing_key(keys, kT0)->row_id == 3);
+  BOOST_TEST(*service::next_activation(keys, kT0) == kT0 + kHour);
+  BOOST_TEST(service::signing_key(keys, kT0 + kHour)->row_id == 5);
+  BOOST_TEST(*service::next_activation(keys, kT0 + kHour) == kT0 + 2 * kHour);
+  BOOST_TEST(service::signing_key(keys, kT0 + 3 * kHour)->row_id == 6);
+  BOOST_TEST(!service::next_activation(keys, kT0 + 3 * kHour).has_value());
+}
+
+// The purge keeps one expired key of the configured algorithm for
+// ?expired=true: the latest to expire, the higher kid of two that expired
+// together, and never one of another algorithm.
+BOOST_AUTO_TEST_CASE(the_purge_keeps_the_latest_expired_key_of_the_configured_alg) {
+  const std::int64_t now = kT0 + 30 * kDay;
+  const std::vector<KeyRecord> keys{record(1, {kT0, kT0, kT0 + kDay, kT0 + kDay + kHour, false, kHour}),
+                                    record(2, {kT0, kT0, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour}),
+                                    record(3, {kT0, kT0, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour}),
+                                    record(4, {kT0, kT0, kT0 + 3 * kDay, kT0 + 3 * kDay + kHour, false, kHour}, "RS256")};
+  BOOST_TEST(service::purgeable(keys, now, kPolicy) == (std::vector<std::int64_t>{1, 2, 4}), boost::test_tools::per_element());
+  service::SchedulePolicy off = kPolicy;
+  off.keep_expired = false;
+  BOOST_TEST(service::purgeable(keys, now, off) == (std::vector<std::int64_t>{1, 2, 3, 4}), boost::test_tools::per_element());
+  BOOST_TEST(!service::needs_expired_key(keys, now, kPolicy));
+  BOOST_TEST(!service::needs_expired_key(keys, now, off));
+  service::SchedulePolicy ps = kPolicy;
+  ps.alg = "PS256";
+  BOOST_TEST(service::needs_expired_key(keys, now, ps));  // none of PS256 has expired
+}
+
+// `retire KEY` of an active key that does not sign (an older key from
+// before schedules, overlapping the signer): it simply stops, now, and stays
+// published for its tokens; the signer is left alone.
+BOOST_AUTO_TEST_CASE(retiring_an_overlapped_older_key_stops_it_at_once) {
+  const std::vector<KeyRecord> keys{
+      record(1, {kT0 - kDay, kT0 - kDay, kT0 + kDay, kT0 + kDay + kHour, false, kHour}),
+      record(2, {kT0 - kHour, kT0 - kHour, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour})};
+  BOOST_REQUIRE(service::signing_key(keys, kT0)->row_id == 2);
+  const auto plan = service::plan_retire(keys, keys[0], kT0, kPolicy, false);
+  BOOST_REQUIRE((plan.outcome == service::RetirePlan::Outcome::kRetired));
+  BOOST_TEST(plan.retires_at == kT0);
+  BOOST_REQUIRE(plan.changes.size() == 1u);
+  BOOST_TEST(plan.changes[0].row_id == 1);
+  const KeySchedule& s = plan.changes[0].schedule;
+  BOOST_TEST(s.retire_at == kT0);
+  BOOST_TEST(s.exp == kT0 + kHour);  // its tokens' lifetime
+  BOOST_TEST(s.retired_early);
+  BOOST_TEST((service::key_state(s, kT0) == KeyState::kRetired));
+  // Retired or expired, it is retired already.
+  std::vector<KeyRecord> after = keys;
+  after[0].schedule = s;
+  BOOST_TEST((service::plan_retire(after, after[0], kT0 + 1, kPolicy, false).outcome ==
+              service::RetirePlan::Outcome::kAlreadyRetired));
+  BOOST_TEST((service::plan_retire(after, after[0], kT0 + kHour, kPolicy, true).outcome ==
+              service::RetirePlan::Outcome::kAlreadyRetired));
+}
+
+// `retire SIGNER` after JWKS_PUBLISH_LEAD was raised (1 h -> 2 h) while its
+// successor waits: the successor may sign only a full new lead after it was
+// published, so it moves later, and the retiring key signs until then
+// (without --force) or stops now (with it, leaving a gap).
+BOOST_AUTO_TEST_CASE(retiring_the_signer_after_a_raised_lead_moves_the_successor) {
+  const std::int64_t published = kT0 + kDay - kHour, now = kT0 + kDay - 30 * kMinute;
+  const std::vector<KeyRecord> keys{
+      record(1, {kT0, kT0, kT0 + kDay, kT0 + kDay + kHour, false, kHour}),
+      record(2, {published, kT0 + kDay, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour})};
+  service::SchedulePolicy longer = kPolicy;
+  longer.publish_lead = 2 * kHour;
+  for (bool force : {false, true}) {
+    const auto plan = service::plan_retire(keys, keys[0], now, longer, force);
+    BOOST_REQUIRE((plan.outcome == service::RetirePlan::Outcome::kRetired));
+    const std::int64_t ready = published + 2 * kHour;
+    BOOST_TEST(plan.retires_at == (force ? now : ready), "force " << force);
+    std::map<std::int64_t, KeySchedule> changed;
+    for (const auto& c : plan.changes) changed[c.row_id] = c.schedule;
+    BOOST_REQUIRE(changed.count(2) == 1u);
+    BOOST_TEST(changed[2].active_at == ready);
+    BOOST_TEST(changed[2].retire_at == ready + kDay);
+    BOOST_TEST(changed[2].published_at == published);
+    BOOST_REQUIRE(changed.count(1) == 1u);
+    BOOST_TEST(changed[1].retire_at == plan.retires_at);
+    BOOST_TEST(changed[1].retired_early);
+    std::vector<KeyRecord> applied = keys;
+    for (auto& k : applied)
+      if (changed.count(k.row_id)) k.schedule = changed[k.row_id];
+    const KeyRecord* at_now = service::signing_key(applied, now);
+    BOOST_TEST((force ? at_now == nullptr : at_now != nullptr && at_now->row_id == 1), "force " << force);
+    BOOST_TEST(service::signing_key(applied, ready)->row_id == 2);
+  }
+}
+
+// `retire --force` leaves a waiting successor and keys that stopped on
+// their own alone, and marks every older key that could still be handed back to.
+BOOST_AUTO_TEST_CASE(a_forced_retirement_marks_only_the_keys_that_could_sign_again) {
+  const std::int64_t now = kT0 + kDay + 10 * kMinute;
+  const std::vector<KeyRecord> keys{
+      record(1, {kT0 - kDay, kT0 - kDay, kT0, kT0 + kDay + kHour, false, kHour}),                 // retired on schedule
+      record(2, {kT0 - kDay, kT0 - kDay, kT0, kT0 + kDay + kHour, true, kHour}),                  // retired early already
+      record(3, {kT0, kT0, kT0 + 2 * kDay, kT0 + 2 * kDay + kHour, false, kHour}),                // overlapping, active
+      record(4, {kT0 + kDay - kHour, kT0 + kDay, kT0 + 3 * kDay, kT0 + 3 * kDay + kHour, false, kHour}),  // the signer
+      record(5, {now - kMinute, now + kHour, now + kHour + kDay, now + 2 * kHour + kDay, false, kHour})};  // waiting
+  BOOST_REQUIRE(service::signing_key(keys, now)->row_id == 4);
+  const auto plan = service::plan_retire(keys, keys[3], now, kPolicy, true);
+  BOOST_REQUIRE((plan.outcome == service::RetirePlan::Outcome::kRetired));
+  BOOST_TEST(plan.retires_at == now);
+  std::map<std::int64_t, KeySchedule> changed;
+  for (const auto& c : plan.changes) changed[c.row_id] = c.schedule;
+  BOOST_TEST(changed.count(2) == 0u);  // already marked
+  BOOST_TEST(changed.count(5) == 0u);  // waits its lead as scheduled
+  BOOST_REQUIRE(changed.count(1) == 1u);
+  BOOST_TEST(changed[1].retired_early);
+  BOOST_TEST(changed[1].retire_at == kT0);  // times unchanged: only marked
+  BOOST_TEST(changed[1].exp == kT0 + kDay + kHour);
+  BOOST_REQUIRE(changed.count(3) == 1u);
+  BOOST_TEST(changed[3].retired_early);
+  BOOST_TEST(changed[3].retire_at == now);  // stops now
+  BOOST_REQUIRE(changed.count(4) == 1u);
+  BOOST_TEST(changed[4].retire_at == now);
+}
+
+// A raised token lifetime goes to the keys that may still sign, but not to
+// one an operator retired early, even while it hands over: it signs no
+// token after its (unchanged) retirement.
+BOOST_AUTO_TEST_CASE(a_raised_lifetime_skips_keys_retired_early) {
+  service::SchedulePolicy longer = kPolicy;
+  longer.token_lifetime = 2 * kHour;
+  const std::vector<KeyRecord> keys{
+      record(1, {kT0 - kHour, kT0, kT0 + 10 * kMinute, kT0 + 10 * kMinute + kHour, true, kHour}),  // handing over
+      record(2, {kT0 - kHour, kT0 + 10 * kMinute, kT0 + kDay, kT0 + kDay + kHour, false, kHour})};
+  const auto plan = service::plan_rotation(keys, kT0 + 5 * kMinute, longer);
+  BOOST_REQUIRE(plan.changes.size() == 1u);
+  BOOST_TEST(plan.changes[0].row_id == 2);
+  BOOST_TEST(plan.changes[0].schedule.exp == kT0 + kDay + 2 * kHour);
+}
+
+// The rotation comes due as the token lifetime is raised: the signing key
+// gets one new schedule, which both extends its signing and raises its
+// lifetime, not two changes for the same key.
+BOOST_AUTO_TEST_CASE(a_due_rotation_and_a_raised_lifetime_change_the_signer_once) {
+  service::SchedulePolicy longer = kPolicy;
+  longer.token_lifetime = 2 * kHour;
+  const std::vector<KeyRecord> keys{record(1, {kT0, kT0, kT0 + kDay, kT0 + kDay + kHour, false, kHour})};
+  const auto plan = service::plan_rotation(keys, kT0 + kDay - kHour, longer);
+  BOOST_REQUIRE(plan.create.has_value());
+  BOOST_REQUIRE(plan.changes.size() == 1u);
+  BOOST_TEST(plan.changes[0].row_id == 1);
+  BOOST_TEST(plan.changes[0].schedule.token_lifetime.value_or(0) == 2 * kHour);
+  BOOST_TEST(plan.changes[0].schedule.exp == kT0 + kDay + 2 * kHour);
+}
+
 // A week of rotations with an injected clock, through the real store, keys
 // (Ed25519, quick to make), token service and key set. Every five minutes,
 // unless the server is idle: the schedule runs as a request would run it,

@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE token_service
 #include <boost/test/unit_test.hpp>
 
+#include "jwks/service/jwks_document.h"
 #include "key_fixtures.h"
 
 using namespace jwks;
@@ -155,4 +156,95 @@ BOOST_FIXTURE_TEST_CASE(a_forced_retirement_never_reactivates_the_previous_key, 
   auto token = tokens().issue({"x", "", ""}, false, km.keys());
   BOOST_REQUIRE_MESSAGE(token.ok(), (token.ok() ? "" : token.error().log_detail));
   BOOST_TEST(kid_of(token.value()) != second_kid);
+}
+
+// ?expired=true signs with an expired key of the configured algorithm only:
+// none of it (a store that switched JWKS_ALG, or has no expired key yet) is
+// 503, never a token from another algorithm's key nor from a live key.
+BOOST_FIXTURE_TEST_CASE(an_expired_token_needs_an_expired_key_of_the_configured_alg, RealStore) {
+  auto none = tokens().issue({"a", "", ""}, true, {});  // nothing in the store yet
+  BOOST_REQUIRE(!none.ok());
+  BOOST_TEST((none.error().code == service::ErrorCode::kUnavailable));
+  BOOST_TEST(none.error().description == "no signing key is available");
+  BOOST_TEST(none.error().log_detail == "no expired key in the store");
+
+  manager().ensure();  // an RS256 signing key and an expired RS256 key
+  BOOST_TEST(service::TokenService(db, master, clock, kHour, "RS256").issue({"a", "", ""}, true, {}).ok());
+  auto other_alg = service::TokenService(db, master, clock, kHour, "ES256").issue({"a", "", ""}, true, {});
+  BOOST_REQUIRE(!other_alg.ok());
+  BOOST_TEST((other_alg.error().code == service::ErrorCode::kUnavailable));
+  BOOST_TEST(other_alg.error().log_detail == "no expired key in the store");
+}
+
+// No key may sign: the client is told when to come back, the seconds until
+// the next key may sign, or a minute when none is scheduled at all.
+BOOST_FIXTURE_TEST_CASE(a_refusal_without_a_signing_key_says_when_to_retry, RealStore) {
+  auto empty = tokens().issue({"a", "", ""}, false, db.keys().all());
+  BOOST_REQUIRE(!empty.ok());
+  BOOST_TEST((empty.error().code == service::ErrorCode::kUnavailable));
+  BOOST_TEST(empty.error().description == "no signing key is available yet");
+  BOOST_TEST(empty.error().retry_after_seconds == 60);
+
+  KeyManager km = manager();
+  km.ensure();
+  auto keys = km.keys();
+  const std::string first = service::signing_key(keys, kT0)->thumbprint;
+  clock.set(kT0 + 10 * 60);
+  BOOST_REQUIRE((km.retire(first, true).outcome == service::RetireResult::Outcome::kRetired));
+  auto waiting = tokens().issue({"a", "", ""}, false, km.keys());
+  BOOST_REQUIRE(!waiting.ok());
+  BOOST_TEST((waiting.error().code == service::ErrorCode::kUnavailable));
+  BOOST_TEST(waiting.error().retry_after_seconds == kHour);  // the successor's lead, from now
+  clock.advance(kHour - 1);
+  BOOST_TEST(tokens().issue({"a", "", ""}, false, km.keys()).error().retry_after_seconds == 1);
+  clock.advance(1);
+  BOOST_TEST(tokens().issue({"a", "", ""}, false, km.keys()).ok());
+}
+
+// A key row whose alg is none the server signs with (edited by hand, or
+// written by a build that knows more algorithms) is an internal error that
+// names the key and the alg, not a token with an alg header it cannot honour.
+BOOST_FIXTURE_TEST_CASE(a_key_of_an_unknown_alg_signs_nothing, RealStore) {
+  KeyManager km = manager();
+  km.ensure();
+  const std::int64_t signer = service::signing_key(km.keys(), kT0)->row_id;
+  store::Statement(db.database(), "UPDATE key_public SET alg = 'HS256' WHERE kid = ?").bind(1, signer).run();
+  auto refused = tokens().issue({"a", "", ""}, false, db.keys().all());
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST((refused.error().code == service::ErrorCode::kInternal));
+  BOOST_TEST(refused.error().description == "the server could not sign the token");
+  BOOST_TEST(refused.error().log_detail == "key " + std::to_string(signer) + " has unsupported alg HS256");
+}
+
+// The keys were read, then the signing key's row went (a purge or a copy
+// run by hand): the service does not sign with what it no longer has.
+BOOST_FIXTURE_TEST_CASE(a_signing_key_deleted_after_the_read_is_an_error, RealStore) {
+  KeyManager km = manager();
+  km.ensure();
+  const std::vector<store::KeyRecord> read = km.keys();
+  const std::int64_t signer = service::signing_key(read, kT0)->row_id;
+  store::Statement(db.database(), "DELETE FROM keys WHERE kid = ?").bind(1, signer).run();
+  BOOST_CHECK_EXCEPTION(tokens().issue({"a", "", ""}, false, read), std::runtime_error, [&](const std::runtime_error& e) {
+    return std::string(e.what()) == "key " + std::to_string(signer) + " vanished while signing";
+  });
+}
+
+// A key from before thumbprint kids whose JWK gives no thumbprint keeps its
+// row id as its kid, in tokens as in the key set.
+BOOST_FIXTURE_TEST_CASE(a_key_without_a_thumbprint_signs_under_its_row_id, RealStore) {
+  KeyManager km = manager();
+  km.ensure();
+  std::vector<store::KeyRecord> keys = km.keys();
+  store::KeyRecord* signer = nullptr;
+  for (auto& k : keys)
+    if (k.row_id == service::signing_key(km.keys(), kT0)->row_id) signer = &k;
+  BOOST_REQUIRE(signer != nullptr);
+  signer->thumbprint.clear();
+  auto token = tokens().issue({"a", "", ""}, false, keys);
+  BOOST_REQUIRE(token.ok());
+  BOOST_TEST(kid_of(token.value()) == std::to_string(signer->row_id));
+  const auto set = nlohmann::json::parse(service::build_jwks(keys, kT0, 0).json);
+  bool published = false;
+  for (const auto& jwk : set["keys"]) published |= jwk["kid"] == std::to_string(signer->row_id);
+  BOOST_TEST(published);
 }

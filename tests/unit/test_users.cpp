@@ -9,6 +9,7 @@
 #include "jwks/jose/jws.h"
 #include "jwks/service/authenticator.h"
 #include "jwks/service/issuer.h"
+#include "jwks/service/key_schedule.h"
 #include "jwks/store/schema.h"
 #include "jwks/store/statement.h"
 #include "jwks/store/sqlite_store.h"
@@ -363,4 +364,91 @@ BOOST_AUTO_TEST_CASE(registration_is_limited_before_any_hashing) {
   BOOST_TEST(reg("u4").ok());  // the window slid
   store::Database db(f.settings.db_path);
   BOOST_TEST(count(db, "SELECT count(*) FROM users") == 3);
+}
+
+// A stored hash libargon2 cannot read (a row edited by hand, a truncated
+// copy) is the server's fault, not the user's: an internal error naming the
+// user's id, never "wrong password" nor a token, and no login is recorded.
+BOOST_AUTO_TEST_CASE(an_unreadable_password_hash_is_an_internal_error) {
+  IssuerFixture f;
+  std::int64_t id = 0;
+  {
+    store::Database db = open_migrated(f.settings.db_path);
+    id = store::SqliteUserRepository(db).insert("carol", "$argon2id$v=19$m=1024,t=1,p=1$", "carol@example.com").value();
+  }
+  auto r = f.login("carol", "pw");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST((r.error().code == service::ErrorCode::kInternal));
+  BOOST_TEST(r.error().description == "internal error");
+  BOOST_TEST(r.error().log_detail == "user " + std::to_string(id) + " has an unreadable password hash");
+  // Without a password it is still a refusal for the user (nothing to compare).
+  auto no_password = f.login("carol", std::nullopt);
+  BOOST_REQUIRE(!no_password.ok());
+  BOOST_TEST((no_password.error().code == service::ErrorCode::kUnauthorized));
+  store::Database db(f.settings.db_path);
+  BOOST_TEST(count(db, "SELECT count(*) FROM auth_logs") == 0);
+}
+
+namespace {
+
+// An SQLite source on which another registration of `rival` commits while
+// ours hashes: the race the duplicate check before hashing cannot close.
+class RivalWhileHashing final : public store::StoreSource {
+ public:
+  RivalWhileHashing(std::string path, std::string rival) : inner_(path, 5000), path_(std::move(path)), rival_(std::move(rival)) {}
+  std::unique_ptr<store::Store> open() override { return inner_.open(); }
+  store::RateDecision acquire_rate(std::string_view bucket, std::string_view addr, std::int64_t now_ms,
+                                   std::int64_t window_ms, std::int64_t limit) override {
+    return inner_.acquire_rate(bucket, addr, now_ms, window_ms, limit);
+  }
+  store::HashingSlot with_hashing_slot(int slots, const std::function<void()>& hash) override {
+    return inner_.with_hashing_slot(slots, [&] {
+      hash();
+      store::SqliteStore other(path_);
+      BOOST_REQUIRE(other.users().insert(rival_, "$argon2id$the-rival's", rival_ + "@rival.example").ok());
+    });
+  }
+  std::string describe() const override { return inner_.describe(); }
+
+ private:
+  store::SqliteSource inner_;
+  std::string path_, rival_;
+};
+
+}  // namespace
+
+// Two registrations of one name: the one that inserts second gets the 409
+// (the database decides), and its password, never stored, is not returned.
+BOOST_AUTO_TEST_CASE(a_registration_that_loses_the_race_is_a_conflict) {
+  IssuerFixture f;
+  f.issuer.emplace(f.settings, f.master, f.clock, f.factory, kFast,
+                   std::make_unique<RivalWhileHashing>(f.settings.db_path, "bob"));
+  auto lost = f.issuer->register_user({auth::Registration{"bob", "bob@example.com"}, kClient});
+  BOOST_REQUIRE(!lost.ok());
+  BOOST_TEST((lost.error().code == service::ErrorCode::kConflict));
+  BOOST_TEST(lost.error().description == "username is already taken");
+  store::Database db(f.settings.db_path);
+  BOOST_TEST(count(db, "SELECT count(*) FROM users") == 1);
+  BOOST_TEST(count(db, "SELECT count(*) FROM users WHERE email = 'bob@rival.example'") == 1);
+}
+
+// A registered user whose login is refused for want of a signing key (after
+// `retire --force`) got no token: no login is recorded for it.
+BOOST_AUTO_TEST_CASE(a_login_without_a_token_is_not_recorded) {
+  IssuerFixture f;
+  const std::string password = f.register_user("alice", "alice@example.com");
+  BOOST_REQUIRE(f.login("alice", password).ok());
+  {
+    store::SqliteStore db(f.settings.db_path);
+    service::KeyManager km(db, f.clock, f.factory, service::key_policy(f.settings));
+    km.ensure();
+    const store::KeyRecord* signer = service::signing_key(km.keys(), f.clock.now());
+    BOOST_REQUIRE(signer != nullptr);
+    BOOST_REQUIRE((km.retire(signer->thumbprint, true).outcome == service::RetireResult::Outcome::kRetired));
+  }
+  auto refused = f.login("alice", password);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST((refused.error().code == service::ErrorCode::kUnavailable));
+  store::Database db(f.settings.db_path);
+  BOOST_TEST(count(db, "SELECT count(*) FROM auth_logs") == 1);  // the first login only
 }
