@@ -333,6 +333,11 @@ int rekey(store::Store& db, const crypto::MasterKey& current, const std::vector<
       got += static_cast<std::size_t>(n);
     }
     const void* nl = std::memchr(secret.data(), '\n', got);
+    if (nl == nullptr && got == secret.size()) {  // a first line over 4 KiB: refused, never cut short
+      crypto::cleanse(secret.data(), secret.size());
+      std::fprintf(stderr, "jwksctl: the new master secret is over 4 KiB\n");
+      return kBadData;
+    }
     const std::size_t line = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - secret.data()) : got;
     crypto::cleanse(secret.data() + line, secret.size() - line);
     secret.resize(line);

@@ -100,9 +100,8 @@ bool read_body(const char* content_length, std::size_t limit, std::string& body,
 std::string render(const Response& response) {
   std::string out = "Status: " + std::to_string(response.status) + " " + reason_phrase(response.status) + "\r\n";
   for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
-  // A 304 or 204 has no body and must not claim a length of zero for it.
-  const bool bodiless = response.status == 304 || response.status == 204;
-  if (!bodiless && !response.header("Content-Length"))
+  // A 304 has no body and must not claim a length of zero for it.
+  if (response.status != 304 && !response.header("Content-Length"))
     out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   out += "\r\n";
   out += response.body;

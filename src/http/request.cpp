@@ -116,7 +116,6 @@ const char* reason_phrase(int status) {
   switch (status) {
     case 200: return "OK";
     case 201: return "Created";
-    case 204: return "No Content";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";

@@ -141,7 +141,7 @@ Response Router::handle(const Request& request) const {
   }
   if (request.method == "HEAD") {
     // GET's length, except for a 304, which has no body to give a length of.
-    if (response.status != 304 && response.status != 204)
+    if (response.status != 304)
       response.set_header("Content-Length", std::to_string(response.body.size()));
     response.body.clear();
   }

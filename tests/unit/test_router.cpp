@@ -10,6 +10,7 @@
 #include "jwks/http/router.h"
 #include "jwks/http/client_address.h"
 #include "fake_api.h"
+#include "stderr_capture.h"
 
 using namespace jwks;
 using http::Request;
@@ -103,11 +104,11 @@ BOOST_AUTO_TEST_CASE(auth_issues_a_token) {
 BOOST_AUTO_TEST_CASE(expired_flag) {
   FakeApi api;
   http::Router router(api);
-  for (const char* q : {"expired=true", "expired=1", "expired", "x=1&expired=true"}) {
+  for (const char* q : {"expired=true", "expired=1", "expired=yes", "expired", "x=1&expired=true"}) {
     BOOST_TEST(router.handle(request("POST", "/auth", q)).status == 200);
     BOOST_TEST(api.last_token_request->expired, q);
   }
-  for (const char* q : {"", "expired=false", "expired=0", "other=true"}) {
+  for (const char* q : {"", "expired=false", "expired=0", "expired=no", "expired=true&expired=no", "other=true"}) {
     BOOST_TEST(router.handle(request("POST", "/auth", q)).status == 200);
     BOOST_TEST(!api.last_token_request->expired, q);
   }
@@ -209,6 +210,32 @@ BOOST_AUTO_TEST_CASE(request_from_fastcgi_params) {
   BOOST_TEST(r.header("authorization").value_or("") == "Basic abc");
   BOOST_TEST(r.header("x-forwarded-for").value_or("") == "10.0.0.1");
   BOOST_TEST(r.body == "{}");
+}
+
+// The parameters end at a null entry (an environ-style array), and TLS is
+// told by HTTPS=on or 1 or REQUEST_SCHEME=https, never undone by a later one.
+BOOST_AUTO_TEST_CASE(request_params_end_at_null_and_name_tls_several_ways) {
+  const char* params[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/healthz", nullptr, "REQUEST_METHOD=POST"};
+  Request r = http::request_from_params(params, "");
+  BOOST_TEST(r.method == "GET");
+  BOOST_TEST(r.path == "/healthz");
+  BOOST_TEST(r.query.empty());
+  BOOST_TEST(!r.https);
+  const std::pair<std::vector<const char*>, bool> cases[] = {
+      {{"HTTPS=on"}, true},
+      {{"HTTPS=1"}, true},
+      {{"REQUEST_SCHEME=https"}, true},
+      {{"HTTPS=on", "HTTPS=off"}, true},
+      {{"REQUEST_SCHEME=https", "HTTPS=off"}, true},
+      {{"HTTPS=on", "REQUEST_SCHEME=http"}, true},
+      {{"HTTPS=off"}, false},
+      {{"HTTPS=ON"}, false},
+      {{"REQUEST_SCHEME=http"}, false},
+      {{"REQUEST_SCHEME=HTTPS"}, false},
+  };
+  for (const auto& [tls, https] : cases) {
+    BOOST_TEST(http::request_from_params(tls, "").https == https, tls.front() << " (" << tls.size() << ")");
+  }
 }
 
 // "X_Forwarded_For" also arrives as HTTP_X_FORWARDED_FOR: a client could add
@@ -351,6 +378,9 @@ BOOST_AUTO_TEST_CASE(client_addresses_are_canonical) {
   BOOST_TEST(client("127.0.0.1", std::string("198.51.100.1, 203.0.113.9, 10.1.1.1")).address == "203.0.113.9");
   BOOST_TEST(client("127.0.0.1", std::string("10.1.1.2, 10.1.1.1")).address == "10.1.1.2");
   BOOST_TEST(client("127.0.0.1", std::string(" , 203.0.113.9,")).address == "203.0.113.9");
+  // Nothing but empty items: no hop is named, so the proxy itself is the client.
+  BOOST_TEST(client("10.9.9.9", std::string(" , ,")).address == "10.9.9.9");
+  BOOST_TEST(client("10.9.9.9", std::string("")).address == "10.9.9.9");
   // A front that gives no address (a unix socket) is one "unknown" client.
   BOOST_TEST(client("", std::nullopt).address == "unknown");
   BOOST_TEST(client("unix:", std::nullopt).rate_key == "unknown");
@@ -421,8 +451,19 @@ BOOST_AUTO_TEST_CASE(loopback_origin_comes_from_the_socket_never_from_host) {
     BOOST_TEST(!http::loopback_origin(r).has_value(), addr);
   }
   r.server_addr = "127.0.0.1";
-  r.server_port = "80a";
-  BOOST_TEST(!http::loopback_origin(r).has_value());
+  for (const char* port : {"80a", "123456", "-80", " 80"}) {
+    r.server_port = port;
+    BOOST_TEST(!http::loopback_origin(r).has_value(), port);
+  }
+  r.server_port = "";
+  BOOST_TEST(*http::loopback_origin(r) == "http://127.0.0.1");  // no port given: the scheme's own
+  // Over TLS, 443 is the default and 80 is not.
+  r.https = true;
+  r.server_port = "80";
+  BOOST_TEST(*http::loopback_origin(r) == "https://127.0.0.1:80");
+  r.server_addr = "::1";
+  r.server_port = "443";
+  BOOST_TEST(*http::loopback_origin(r) == "https://[::1]");
   const char* params[] = {"HTTPS=on", "SERVER_ADDR=127.0.0.1", "SERVER_PORT=443", "REQUEST_METHOD=GET",
                           "REQUEST_URI=/", "HTTP_HOST=evil.example"};
   Request tls = http::request_from_params(params, "");
@@ -553,4 +594,82 @@ BOOST_AUTO_TEST_CASE(apache_error_documents_match_the_responder) {
     BOOST_TEST(std::filesystem::exists(std::string(JWKS_SOURCE_DIR) + "/errors/" + status + ".html"));
   }
   BOOST_TEST(documents == files);
+}
+
+// Setting a header again replaces it, whatever the case of its name: an
+// answer never carries two Content-Types.
+BOOST_AUTO_TEST_CASE(set_header_replaces_a_header_in_any_case) {
+  Response r;
+  r.set_header("Content-Type", "text/plain");
+  r.set_header("Cache-Control", "no-store");
+  r.set_header("content-type", "application/json");
+  BOOST_TEST(r.headers.size() == 2u);
+  BOOST_TEST(r.headers[0].first == "Content-Type");  // the first spelling and place stay
+  BOOST_TEST(r.header("CONTENT-TYPE").value_or("") == "application/json");
+  BOOST_TEST(r.header("Cache-Control").value_or("") == "no-store");
+  BOOST_TEST(!r.header("Content-Typ").has_value());
+  BOOST_TEST(!r.header("Content-Types").has_value());
+}
+
+namespace {
+
+// An Api whose every call throws, as a broken invariant below the router
+// would: the router's last line of defence must still answer.
+class ThrowingApi final : public service::Api {
+ public:
+  [[noreturn]] static void fail() { throw std::runtime_error("invariant broken: /secret/path.db row 7"); }
+  util::Result<service::JwksDocument, service::ServiceError> jwks(const service::ClientHasEtag&) override { fail(); }
+  util::Result<std::string, service::ServiceError> issue_token(const service::TokenRequest&) override { fail(); }
+  util::Result<std::string, service::ServiceError> register_user(const service::RegisterRequest&) override { fail(); }
+  util::Result<std::string, service::ServiceError> discovery(const std::optional<std::string>&) override { fail(); }
+  util::Result<std::string, service::ServiceError> readiness(const std::optional<std::string>&) override { fail(); }
+};
+
+}  // namespace
+
+// An exception from a use case is a 500 in the JSON shape with a generic
+// message; the detail goes to the log only.
+BOOST_AUTO_TEST_CASE(an_exception_below_the_router_is_a_generic_500) {
+  ThrowingApi api;
+  http::Router router(api);
+  const std::pair<const char*, const char*> routes[] = {{"GET", "/.well-known/jwks.json"},
+                                                        {"GET", "/.well-known/openid-configuration"},
+                                                        {"GET", "/readyz"},
+                                                        {"POST", "/auth"},
+                                                        {"POST", "/register"}};
+  for (const auto& [method, path] : routes) {
+    Response r;
+    const std::string log = test::capture_stderr([&] {
+      r = router.handle(request(method, path, "", R"({"username":"u","email":"u@example.com"})", "application/json"));
+    });
+    expect_json_error(r, 500, "server_error");
+    BOOST_TEST(body_json(r)["error_description"] == "internal server error", path);
+    BOOST_TEST(r.body.find("secret") == std::string::npos, path);
+    BOOST_TEST(log.find("error: unhandled exception: invariant broken: /secret/path.db row 7") != std::string::npos,
+               path);
+  }
+  // What needs no use case still answers.
+  BOOST_TEST(router.handle(request("GET", "/healthz")).status == 200);
+}
+
+// The endpoints that have no client address of their own to log (no
+// X-Forwarded-For parsing) name the peer in the log line, "unknown" when the
+// front gave none (a unix socket).
+BOOST_AUTO_TEST_CASE(service_failures_on_get_endpoints_log_the_peer) {
+  FakeApi api;
+  http::Router router(api);
+  api.fail_with = service::ServiceError{service::ErrorCode::kUnavailable, "the key store is unavailable",
+                                        "database is locked"};
+  for (const char* path : {"/.well-known/jwks.json", "/.well-known/openid-configuration", "/readyz"}) {
+    for (const auto& [remote, named] : {std::pair{"::ffff:192.0.2.7", "192.0.2.7"}, std::pair{"unix:", "unknown"}}) {
+      Request get = request("GET", path);
+      get.remote_addr = remote;
+      Response r;
+      const std::string log = test::capture_stderr([&] { r = router.handle(get); });
+      expect_json_error(r, 503, "temporarily_unavailable");
+      BOOST_TEST(r.header("Retry-After").value_or("") == "1");
+      BOOST_TEST(log.find(std::string("503 for ") + named + ": database is locked") != std::string::npos,
+                 path << " from " << remote);
+    }
+  }
 }
