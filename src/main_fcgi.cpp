@@ -2,6 +2,7 @@
 // services and the router to the FastCGI loop; all logic lives in the layers.
 #include <openssl/crypto.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include "jwks/service/settings.h"
 #include "jwks/store/schema.h"
 #include "jwks/util/log.h"
+#include "jwks/util/prefork.h"
 
 namespace {
 
@@ -27,6 +29,14 @@ void forget_master_secret() {
   ::unsetenv("NOT_MY_KEY");
   const struct rlimit no_core {0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
+}
+
+// Several responders can only share a listening socket: a CGI request on
+// stdin (no socket) is one process's to answer.
+bool listening_on_fd0() {
+  int accepting = 0;
+  socklen_t size = sizeof accepting;
+  return ::getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &size) == 0 && accepting != 0;
 }
 
 }  // namespace
@@ -46,9 +56,13 @@ int main() {
   }
   forget_master_secret();
 
-  service::SystemClock clock;
-  service::SigningKeyFactory factory(master.value(), *crypto::parse_jws_alg(settings->alg));
-  service::Issuer issuer(settings.value(), master.value(), clock, factory);
-  http::Router router(issuer, http::ClientAddressPolicy{settings->trusted_proxies, settings->ipv6_prefix});
-  return http::serve_fastcgi(router, http::FastcgiOptions{0, settings->max_body_bytes});
+  // Each responder builds its own services after the fork: no store
+  // connection is opened before it, so none is shared between processes.
+  return util::run_prefork(util::PreforkOptions{listening_on_fd0() ? settings->responders : 1}, [&] {
+    service::SystemClock clock;
+    service::SigningKeyFactory factory(master.value(), *crypto::parse_jws_alg(settings->alg));
+    service::Issuer issuer(settings.value(), master.value(), clock, factory);
+    http::Router router(issuer, http::ClientAddressPolicy{settings->trusted_proxies, settings->ipv6_prefix});
+    return http::serve_fastcgi(router, http::FastcgiOptions{0, settings->max_body_bytes});
+  });
 }

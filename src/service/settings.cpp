@@ -85,6 +85,9 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
   std::int64_t concurrency = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::thread::hardware_concurrency()) / 2);
   if (auto e = integer("JWKS_REGISTER_CONCURRENCY", 1, 1024, concurrency)) return util::fail(*e);
   s.register_concurrency = static_cast<int>(concurrency);
+  std::int64_t responders = s.responders;
+  if (auto e = integer("JWKS_RESPONDERS", 1, 256, responders)) return util::fail(*e);
+  s.responders = static_cast<int>(responders);
   if (auto v = get("JWKS_TRUSTED_PROXIES")) {
     std::string_view list = *v;
     while (!list.empty()) {
@@ -105,10 +108,9 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
   if (auto v = get("JWKS_ISSUER")) {
     std::string iss(*v);
     while (!iss.empty() && iss.back() == '/') iss.pop_back();
+    // Its last character is no longer '/', so after a scheme something follows.
     const bool scheme = iss.rfind("https://", 0) == 0 || iss.rfind("http://", 0) == 0;
-    const std::size_t host_start = iss.find("://") + 3;
-    if (!scheme || iss.size() <= host_start || iss.size() > 2048 ||
-        iss.find_first_of("?# \t\r\n\"\\") != std::string::npos)
+    if (!scheme || iss.size() > 2048 || iss.find_first_of("?# \t\r\n\"\\") != std::string::npos)
       return util::fail(std::string("JWKS_ISSUER must be an http(s) URL without query or fragment, "
                                     "e.g. https://auth.example.com"));
     s.issuer = std::move(iss);
@@ -124,8 +126,8 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
     s.audience = std::string(*v);
   }
   if (auto v = get("JWKS_EXPORT_FILE")) {
-    if (v->empty() || v->front() != '/' || v->back() == '/' || v->size() > 4096 ||
-        v->find('\0') != std::string_view::npos)
+    // Never empty (get() maps "" to unset) and never holding a NUL (a C string).
+    if (v->front() != '/' || v->back() == '/' || v->size() > 4096)
       return util::fail(std::string("JWKS_EXPORT_FILE must be the absolute path of a file, "
                                     "e.g. /var/www/jwks/.well-known/jwks.json"));
     s.export_file = std::string(*v);

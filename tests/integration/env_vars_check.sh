@@ -9,10 +9,14 @@ src=$1
 failed=0
 read_vars=$( { echo NOT_MY_KEY; echo NOT_MY_KEY_FILE; grep -o '"JWKS_[A-Z0-9_]*"' "$src/src/service/settings.cpp" | tr -d '"'; } |
              grep -v '^JWKS_KEY_LIFETIME$' | sort -u)  # the old name is read only to be refused
-check() {  # check WHERE LIST
-  local where=$1 list=$2 missing extra
-  missing=$(comm -23 <(echo "$read_vars") <(echo "$list" | sort -u))
-  extra=$(comm -13 <(echo "$read_vars") <(echo "$list" | sort -u))
+# JWKS_RESPONDERS is for a process given a socket by a service manager
+# (systemd, spawn-fcgi): the fronts that start the responders count them
+# themselves and must not pass it on. It is documented like every other.
+front_vars=$(echo "$read_vars" | grep -v '^JWKS_RESPONDERS$')
+check() {  # check WHERE LIST [EXPECTED]
+  local where=$1 list=$2 expected=${3:-$front_vars} missing extra
+  missing=$(comm -23 <(echo "$expected") <(echo "$list" | sort -u))
+  extra=$(comm -13 <(echo "$expected") <(echo "$list" | sort -u))
   if [ -n "$missing$extra" ]; then
     failed=1
     echo "FAIL: $where: missing [$(echo $missing)] extra [$(echo $extra)]"
@@ -27,6 +31,7 @@ check "lighttpd bin-copy-environment" \
 check "lighttpd CGI setenv.add-environment" \
   "$( { echo NOT_MY_KEY; sed -n '/setenv.add-environment/,/)/p' "$src/lighttpd/jwks-cgi.conf" | grep -o '"\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)"' | tr -d '"'; } )"
 check "apache FcgidInitialEnv" "$(grep -o '^FcgidInitialEnv [A-Z0-9_]*' "$src/apache/jwks-fcgi.conf" | cut -d' ' -f2)"
-check "docs/configuration.md table" "$(grep -o '^| `\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)`' "$src/docs/configuration.md" | tr -d '|` ')"
+check "docs/configuration.md table" "$(grep -o '^| `\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)`' "$src/docs/configuration.md" | tr -d '|` ')" "$read_vars"
+check "the package's environment file" "$(grep -o '^#\(JWKS_[A-Z0-9_]*\)=' "$src/deploy/jwks-fcgi.env" | tr -d '=#'; echo NOT_MY_KEY; echo NOT_MY_KEY_FILE)" "$read_vars"
 check "docs/deployment.md env file" "$(sed -n '/cat > \/etc\/jwks-fcgi\/env <<EOF/,/^EOF/p' "$src/docs/deployment.md" | grep -o '^#\? \?\(NOT_MY_KEY\(_FILE\)\?\|JWKS_[A-Z0-9_]*\)=' | tr -d '=# ')"
 exit $failed

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE settings
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
 #include <map>
 
 #include "jwks/service/settings.h"
@@ -127,4 +128,135 @@ BOOST_AUTO_TEST_CASE(durations) {
   BOOST_TEST(*parse_duration_seconds("7d") == 604800);
   for (const char* bad : {"", "s", "0", "-1", "1.5h", "10 m", "99999999999999999999d", "1e3"})
     BOOST_TEST(!parse_duration_seconds(bad).has_value(), bad);
+}
+
+// What an operator reads when a value is refused: the whole message, for
+// each check (a message that names the wrong variable or the wrong forms
+// sends them looking in the wrong place).
+BOOST_AUTO_TEST_CASE(each_refusal_says_what_is_accepted) {
+  const std::string duration_forms = " must be a positive duration of at most 10 years, e.g. 3600, 90s, 15m, 24h or 7d";
+  const std::string issuer_forms = "JWKS_ISSUER must be an http(s) URL without query or fragment, e.g. https://auth.example.com";
+  const std::string export_forms =
+      "JWKS_EXPORT_FILE must be the absolute path of a file, e.g. /var/www/jwks/.well-known/jwks.json";
+  const std::string audience_forms = "JWKS_AUDIENCE must be UTF-8 text of at most 1024 bytes";
+  const std::string alg_forms = "JWKS_ALG must be RS256, PS256, ES256 or EdDSA";
+  const std::string long_issuer = "https://auth.example.com/" + std::string(2049 - 25, 'a');
+  const struct {
+    const char* name;
+    std::string value, message;
+  } cases[] = {
+      {"JWKS_AUTH_MODE", "Strict", "JWKS_AUTH_MODE must be 'open' or 'strict'"},
+      {"JWKS_ALLOW_EXPIRED", "true", "JWKS_ALLOW_EXPIRED must be 1 or 0"},
+      {"JWKS_SIGNING_PERIOD", "3651d", "JWKS_SIGNING_PERIOD" + duration_forms},  // over ten years
+      {"JWKS_PUBLISH_LEAD", "soon", "JWKS_PUBLISH_LEAD" + duration_forms},
+      {"JWKS_TOKEN_LIFETIME", "0s", "JWKS_TOKEN_LIFETIME" + duration_forms},
+      {"JWKS_KEY_RETENTION", "1y", "JWKS_KEY_RETENTION" + duration_forms},
+      {"JWKS_MAX_BODY", "255", "JWKS_MAX_BODY must be an integer from 256 to 1048576"},
+      {"JWKS_MAX_BODY", "1048577", "JWKS_MAX_BODY must be an integer from 256 to 1048576"},
+      {"JWKS_MAX_BODY", "99999999999999999999", "JWKS_MAX_BODY must be an integer from 256 to 1048576"},  // overflows
+      {"JWKS_BUSY_TIMEOUT_MS", "60001", "JWKS_BUSY_TIMEOUT_MS must be an integer from 0 to 60000"},
+      {"JWKS_BUSY_TIMEOUT_MS", "-1", "JWKS_BUSY_TIMEOUT_MS must be an integer from 0 to 60000"},
+      {"JWKS_BUSY_TIMEOUT_MS", "5s", "JWKS_BUSY_TIMEOUT_MS must be an integer from 0 to 60000"},
+      {"JWKS_RATE_LIMIT", "1000001/1s",
+       "JWKS_RATE_LIMIT must be N/W: at most N /auth requests per client address in any window of W (1s to 24h), "
+       "e.g. 10/1s or 5/60s"},
+      {"JWKS_REGISTER_RATE_LIMIT", "5/25h",
+       "JWKS_REGISTER_RATE_LIMIT must be N/W: at most N /register requests per client address in any window of W "
+       "(1s to 24h), e.g. 5/60s or 20/1h"},
+      {"JWKS_REGISTER_CONCURRENCY", "1025", "JWKS_REGISTER_CONCURRENCY must be an integer from 1 to 1024"},
+      {"JWKS_RESPONDERS", "0", "JWKS_RESPONDERS must be an integer from 1 to 256"},
+      {"JWKS_RESPONDERS", "257", "JWKS_RESPONDERS must be an integer from 1 to 256"},
+      {"JWKS_TRUSTED_PROXIES", "10.0.0.1,,proxy",
+       "JWKS_TRUSTED_PROXIES must list IP addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32) separated by commas; "
+       "'proxy' is not one"},
+      {"JWKS_IPV6_PREFIX", "64bits", "JWKS_IPV6_PREFIX must be an integer from 1 to 128"},
+      {"JWKS_ISSUER", "/", issuer_forms},  // nothing left once the trailing '/' goes
+      {"JWKS_ISSUER", "ftp://auth.example.com", issuer_forms},
+      {"JWKS_ISSUER", "https:///", issuer_forms},  // no host
+      {"JWKS_ISSUER", "https://auth.example.com#top", issuer_forms},
+      {"JWKS_ISSUER", "https://auth.example.com/a b", issuer_forms},
+      {"JWKS_ISSUER", "https://auth.example.com/\"x\"", issuer_forms},
+      {"JWKS_ISSUER", long_issuer, issuer_forms},  // 2,049 bytes
+      {"JWKS_ALG", "HS256", alg_forms},  // a shared secret would let every verifier sign
+      {"JWKS_ALG", "none", alg_forms},
+      {"JWKS_ALG", "rs256", alg_forms},
+      {"JWKS_AUDIENCE", std::string(1025, 'a'), audience_forms},
+      {"JWKS_AUDIENCE", "api://caf\xe9", audience_forms},  // Latin-1, not UTF-8
+      {"JWKS_EXPORT_FILE", "/" + std::string(4096, 'a'), export_forms},
+  };
+  for (const auto& c : cases) {
+    auto r = load({{c.name, c.value}});
+    BOOST_TEST_REQUIRE(!r.ok(), c.name << "=" << c.value << " accepted");
+    BOOST_TEST(r.error() == c.message, c.name << "=" << c.value);
+  }
+  // The publication lead against the signing period, and the variable that is gone.
+  auto lead = load({{"JWKS_SIGNING_PERIOD", "1h"}, {"JWKS_PUBLISH_LEAD", "61m"}});
+  BOOST_REQUIRE(!lead.ok());
+  BOOST_TEST(lead.error() ==
+             "JWKS_PUBLISH_LEAD must not be longer than JWKS_SIGNING_PERIOD: the next key is published one lead "
+             "before the current one stops signing");
+  auto old = load({{"JWKS_KEY_LIFETIME", "1d"}});
+  BOOST_REQUIRE(!old.ok());
+  BOOST_TEST(old.error() ==
+             "JWKS_KEY_LIFETIME is no longer read: set JWKS_SIGNING_PERIOD (how long a key signs; a key expires one "
+             "token lifetime after it stops signing)");
+}
+
+// The accepted edge of each check, and the values the table above refuses
+// only a step beyond.
+BOOST_AUTO_TEST_CASE(values_at_the_edges_are_accepted) {
+  auto r = load({{"JWKS_AUTH_MODE", "open"},
+                 {"JWKS_ALLOW_EXPIRED", "1"},
+                 {"JWKS_SIGNING_PERIOD", "3650d"},
+                 {"JWKS_PUBLISH_LEAD", "3650d"},  // as long as the period, not longer
+                 {"JWKS_MAX_BODY", "1048576"},
+                 {"JWKS_BUSY_TIMEOUT_MS", "0"},
+                 {"JWKS_RATE_LIMIT", "1000000/24h"},
+                 {"JWKS_REGISTER_CONCURRENCY", "1024"},
+                 {"JWKS_RESPONDERS", "256"},
+                 {"JWKS_IPV6_PREFIX", "128"},
+                 {"JWKS_ISSUER", "http://127.0.0.1:8080/tenant//"},
+                 {"JWKS_ALG", "EdDSA"},
+                 {"JWKS_AUDIENCE", "api://caf\xc3\xa9"},
+                 {"JWKS_EXPORT_FILE", "/" + std::string(4095, 'a')}});
+  BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error()));
+  BOOST_TEST((r->auth_mode == AuthMode::kOpen));
+  BOOST_TEST(r->allow_expired);
+  BOOST_TEST(r->signing_period == 3650LL * 86400);
+  BOOST_TEST(r->publish_lead == 3650LL * 86400);
+  BOOST_TEST(r->max_body_bytes == 1048576u);
+  BOOST_TEST(r->busy_timeout_ms == 0);
+  BOOST_TEST(r->rate_limit.requests == 1000000);
+  BOOST_TEST(r->rate_limit.window_ms == 86400LL * 1000);
+  BOOST_TEST(r->register_concurrency == 1024);
+  BOOST_TEST(r->responders == 256);
+  BOOST_TEST(r->ipv6_prefix == 128);
+  BOOST_TEST(r->issuer == "http://127.0.0.1:8080/tenant");  // every trailing '/' dropped
+  BOOST_TEST(r->alg == "EdDSA");
+  BOOST_TEST(r->audience == "api://caf\xc3\xa9");
+  BOOST_TEST(r->export_file.size() == 4096u);
+  // An empty variable counts as unset, as a shell's VAR= means.
+  auto empty = load({{"JWKS_AUTH_MODE", ""}, {"JWKS_ALG", ""}, {"JWKS_ISSUER", ""}});
+  BOOST_REQUIRE(empty.ok());
+  BOOST_TEST((empty->auth_mode == AuthMode::kOpen));
+  BOOST_TEST(empty->alg == "RS256");
+  BOOST_TEST(empty->issuer.empty());
+  BOOST_TEST(empty->responders == 1);  // one process, as before the variable existed
+}
+
+// The responders read the process environment itself.
+BOOST_AUTO_TEST_CASE(the_process_environment_is_read) {
+  BOOST_REQUIRE(::setenv("JWKS_ALG", "ES256", 1) == 0);
+  BOOST_REQUIRE(::setenv("JWKS_AUDIENCE", "api://from-the-environment", 1) == 0);
+  auto r = load_settings_from_environment();
+  ::unsetenv("JWKS_ALG");
+  ::unsetenv("JWKS_AUDIENCE");
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->alg == "ES256");
+  BOOST_TEST(r->audience == "api://from-the-environment");
+  BOOST_REQUIRE(::setenv("JWKS_ALG", "HS256", 1) == 0);
+  auto refused = load_settings_from_environment();
+  ::unsetenv("JWKS_ALG");
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error() == "JWKS_ALG must be RS256, PS256, ES256 or EdDSA");
 }

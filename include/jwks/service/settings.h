@@ -27,6 +27,7 @@ struct Settings {
   auth::RateLimit rate_limit;                             // JWKS_RATE_LIMIT, "10/1s"
   auth::RateLimit register_rate_limit{5, 60'000};         // JWKS_REGISTER_RATE_LIMIT, "5/60s"
   int register_concurrency = 1;                           // JWKS_REGISTER_CONCURRENCY: default half the cores
+  int responders = 1;  // JWKS_RESPONDERS: jwks-fcgi processes accepting on the socket it was given
   std::vector<util::IpNetwork> trusted_proxies;           // JWKS_TRUSTED_PROXIES: addresses and CIDR ranges
   int ipv6_prefix = 64;                                   // JWKS_IPV6_PREFIX: IPv6 clients counted by this prefix
   std::string issuer;    // JWKS_ISSUER: "https://host[/path]" without a trailing '/'; empty: from the request
