@@ -20,6 +20,13 @@ if dpkg-query -W -f='${Status}' jwks-fcgi 2>/dev/null | grep -q 'ok installed\|c
   echo "SKIPPED: jwks-fcgi is already installed here; the test would remove it"; exit 0
 fi
 
+for f in /var/lib/jwks-fcgi /var/cache/jwks-fcgi /etc/jwks-fcgi/jwks-fcgi.env /etc/jwks-fcgi/not_my_key; do
+  # A set-up by hand (docs/deployment.md) in the package's places: purging would delete it.
+  [ -e "$f" ] && { echo "SKIPPED: $f exists already; the test would delete it"; exit 0; }
+done
+etc_existed=0
+[ -e /etc/jwks-fcgi ] && etc_existed=1
+
 dir=$(mktemp -d /var/tmp/jwks-package-check.XXXXXX)
 chmod 0755 "$dir"
 pids=()
@@ -73,7 +80,7 @@ jwks_pkg_deps=$(dpkg-deb -f "$deb" Depends)
 dpkg -i "$deb" >"$dir/install.log" 2>&1 && installed=1
 check "dpkg -i installs it (deps: $jwks_pkg_deps)" test "$installed" = 1
 [ "$installed" = 1 ] || { cat "$dir/install.log"; exit 1; }
-check "the system user jwks-fcgi exists" getent passwd jwks-fcgi
+check "the system user jwks-fcgi exists" sh -c "getent passwd jwks-fcgi >/dev/null"
 check "it has no login shell" test "$(getent passwd jwks-fcgi | cut -d: -f7)" = /usr/sbin/nologin
 check "/var/lib/jwks-fcgi is jwks-fcgi's, 0750" test "$(mode_owner /var/lib/jwks-fcgi)" = "750 jwks-fcgi:jwks-fcgi"
 check "the environment file is root:jwks-fcgi 0640" test "$(mode_owner /etc/jwks-fcgi/jwks-fcgi.env)" = "640 root:jwks-fcgi"
@@ -208,7 +215,8 @@ check "it finds the same signing key" test "$(jwksctl list | awk '$4 == "active"
 dpkg -P jwks-fcgi >"$dir/purge.log" 2>&1 && installed=0
 check "dpkg -P purges it" test "$installed" = 0
 check "purge deletes the store" test ! -e /var/lib/jwks-fcgi
-check "purge deletes the configuration and the secret" test ! -e /etc/jwks-fcgi
+check "purge deletes the configuration and the secret" test ! -e /etc/jwks-fcgi/jwks-fcgi.env -a ! -e /etc/jwks-fcgi/not_my_key
+[ "$etc_existed" = 0 ] && check "and /etc/jwks-fcgi, which it made" test ! -e /etc/jwks-fcgi
 check "purge removes the link that enabled the lighttpd snippet" test ! -L /etc/lighttpd/conf-enabled/50-jwks-fcgi.conf
 check "and the one that enabled the Apache snippet" test ! -L /etc/apache2/conf-enabled/jwks-fcgi.conf
 
