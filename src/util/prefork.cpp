@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -38,13 +39,45 @@ pid_t start_child(const std::function<int()>& serve, const sigset_t& old_mask, p
   std::exit(serve());
 }
 
-void stop_all(const std::vector<pid_t>& children) {
-  for (pid_t pid : children)
-    if (pid > 0) ::kill(pid, SIGTERM);
-  for (pid_t pid : children) {
-    if (pid <= 0) continue;
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+// Stops every child: SIGTERM, again each interval (one that was about to
+// block in accept() when the first arrived misses it: fcgi2 checks for a
+// shutdown just before it accepts), and SIGKILL for any still there after
+// the grace. Returns once all are reaped. SIGCHLD is blocked here.
+void stop_all(std::vector<pid_t>& children, const PreforkOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  const auto interval = std::chrono::milliseconds(options.stop_interval_ms);
+  const auto started = Clock::now();
+  const auto kill_at = started + interval * options.stop_grace_intervals;
+  auto next_term = started;
+  for (;;) {
+    bool left = false;
+    for (pid_t& pid : children) {
+      if (pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == pid) pid = -1;
+      left = left || pid > 0;
     }
+    if (!left) return;
+    const auto now = Clock::now();
+    if (now >= kill_at) {
+      for (pid_t& pid : children) {
+        if (pid <= 0) continue;
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        pid = -1;
+      }
+      return;
+    }
+    if (now >= next_term) {
+      for (pid_t pid : children)
+        if (pid > 0) ::kill(pid, SIGTERM);
+      next_term = now + interval;
+    }
+    const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(std::min(next_term, kill_at) - now);
+    const timespec until{static_cast<time_t>(wait.count() / 1'000'000'000), static_cast<long>(wait.count() % 1'000'000'000)};
+    ::sigtimedwait(&chld, nullptr, &until);  // a child ended, or it is time to signal again
   }
 }
 
@@ -59,7 +92,7 @@ int run_prefork(const PreforkOptions& options, const std::function<int()>& serve
   const pid_t self = ::getpid();
   std::vector<pid_t> children(static_cast<std::size_t>(options.count), -1);
   auto finish = [&](int rc) {
-    stop_all(children);
+    stop_all(children, options);
     ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     return rc;
   };
@@ -77,6 +110,7 @@ int run_prefork(const PreforkOptions& options, const std::function<int()>& serve
   for (;;) {
     siginfo_t info{};
     if (::sigwaitinfo(&set, &info) < 0) continue;  // EINTR
+    if (info.si_signo == SIGHUP) continue;  // a closed terminal: nothing to reload, keep serving
     if (info.si_signo != SIGCHLD) return finish(0);
     int status = 0;
     pid_t dead;

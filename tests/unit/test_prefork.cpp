@@ -112,3 +112,69 @@ BOOST_AUTO_TEST_CASE(one_responder_runs_in_this_process) {
              }) == 42);
   BOOST_TEST(seen == self);
 }
+
+namespace {
+
+volatile sig_atomic_t g_terms = 0;
+void count_term(int) { g_terms = g_terms + 1; }
+
+}  // namespace
+
+// fcgi2 checks for a shutdown just before it blocks in accept(): a SIGTERM
+// landing between the two is missed. The supervisor sends it again each
+// interval, so a responder that misses the first still stops.
+BOOST_AUTO_TEST_CASE(a_responder_that_misses_the_first_sigterm_gets_another) {
+  jwks::test::Child supervisor([](int fd) {
+    return run_prefork(PreforkOptions{1 + 1, 30, 10, 1000}, [fd] {
+      struct sigaction sa {};
+      sa.sa_handler = count_term;
+      ::sigaction(SIGTERM, &sa, nullptr);
+      const pid_t self = ::getpid();
+      if (::write(fd, &self, sizeof self) != sizeof self) return 3;
+      while (g_terms < 2) ::pause();  // the first one "missed"
+      return 0;
+    });
+  });
+  for (int i = 0; i < 2; ++i) BOOST_REQUIRE(read_pid(supervisor.read_fd()).has_value());
+  BOOST_REQUIRE(::kill(supervisor.pid(), SIGTERM) == 0);
+  BOOST_TEST(supervisor.wait() == 0);  // a 10 ms interval: done long before the 10 s grace
+}
+
+// A responder that never stops is killed once the grace is over.
+BOOST_AUTO_TEST_CASE(a_responder_that_ignores_sigterm_is_killed_after_the_grace) {
+  jwks::test::Child supervisor([](int fd) {
+    return run_prefork(PreforkOptions{2, 30, 5, 4}, [fd] {
+      ::signal(SIGTERM, SIG_IGN);
+      const pid_t self = ::getpid();
+      if (::write(fd, &self, sizeof self) != sizeof self) return 3;
+      for (;;) ::pause();
+    });
+  });
+  std::set<pid_t> pids;
+  for (int i = 0; i < 2; ++i) {
+    auto pid = read_pid(supervisor.read_fd());
+    BOOST_REQUIRE(pid.has_value());
+    pids.insert(*pid);
+  }
+  BOOST_REQUIRE(::kill(supervisor.pid(), SIGTERM) == 0);
+  BOOST_TEST(supervisor.wait() == 0);
+  for (pid_t pid : pids) BOOST_TEST(gone(pid));
+}
+
+// SIGHUP (a closed terminal) stops nothing: the responders keep serving.
+BOOST_AUTO_TEST_CASE(sighup_is_ignored) {
+  jwks::test::Child supervisor([](int fd) { return run_prefork(PreforkOptions{2, 30}, [fd] { return report_and_wait(fd); }); });
+  std::set<pid_t> pids;
+  for (int i = 0; i < 2; ++i) pids.insert(*read_pid(supervisor.read_fd()));
+  BOOST_REQUIRE(::kill(supervisor.pid(), SIGHUP) == 0);
+  // A responder dying after the SIGHUP is still replaced: the supervisor
+  // waits for SIGHUP (1) before SIGCHLD (17), so had it stopped on SIGHUP,
+  // no replacement would report and the pipe would end.
+  BOOST_REQUIRE(::kill(*pids.begin(), SIGKILL) == 0);
+  auto replacement = read_pid(supervisor.read_fd());
+  BOOST_REQUIRE(replacement.has_value());
+  pids.insert(*replacement);
+  BOOST_REQUIRE(::kill(supervisor.pid(), SIGTERM) == 0);
+  BOOST_TEST(supervisor.wait() == 0);
+  for (pid_t pid : pids) BOOST_TEST(gone(pid));
+}

@@ -15,11 +15,16 @@ struct PreforkOptions {
   // and the supervisor stops them all and exits 1 (for the service manager
   // to restart it later, after its own delay).
   int max_restarts_per_minute = 30;
+  // Stopping: SIGTERM again every stop_interval_ms, SIGKILL after
+  // stop_grace_intervals of them.
+  int stop_interval_ms = 1000;
+  int stop_grace_intervals = 10;
 };
 
 // Runs `serve` in options.count children and returns when they are done:
-// 0 after SIGTERM, SIGINT or SIGHUP (passed on to every child as SIGTERM,
-// each finishing its request), 78 when a child exits 78 (EX_CONFIG: the
+// 0 after SIGTERM or SIGINT (passed on to every child as SIGTERM, each
+// finishing its request; sent again each second, and SIGKILL for a child
+// still there after 10 s, by default; SIGHUP is ignored), 78 when a child exits 78 (EX_CONFIG: the
 // others are stopped, as a restart would fail the same way), 1 when too many
 // died, 71 (EX_OSERR) when no child could be forked. Children die with the
 // supervisor (PR_SET_PDEATHSIG) so none outlives a SIGKILL of it.
