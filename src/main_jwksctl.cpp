@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -417,6 +418,9 @@ int main(int argc, char** argv) {
     // Fail closed before touching the database: without the master key no
     // key can be sealed or opened.
     auto master = crypto::MasterKey::from_environment();
+    // Read: out of the environment, where /proc/<pid>/environ would show it.
+    if (char* value = std::getenv("NOT_MY_KEY")) crypto::cleanse(value, std::strlen(value));
+    ::unsetenv("NOT_MY_KEY");
     if (needs_master && !master) {
       std::fprintf(stderr, "jwksctl: %s\n", crypto::describe(master.error()).c_str());
       return kConfig;

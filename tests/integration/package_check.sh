@@ -38,6 +38,7 @@ cleanup() {
   [ -x /usr/sbin/lighty-disable-mod ] && lighty-disable-mod jwks-fcgi >/dev/null 2>&1
   [ -x /usr/sbin/a2disconf ] && a2disconf -q jwks-fcgi >/dev/null 2>&1
   [ "$installed" = 1 ] && dpkg -P jwks-fcgi >/dev/null 2>&1
+  grep -qs "a store made by hand" /var/lib/jwks-fcgi/keys.db && rm -rf /var/lib/jwks-fcgi
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -182,18 +183,16 @@ check "a wrong password is refused" \
 
 # The timer's service, run the same way: rotate and purge as jwks-fcgi.
 before=$(jwksctl list | grep -c RS256)
-/usr/bin/python3 - "$dir/credentials" <<'PY'
-import os, pwd, subprocess, sys
-cred = sys.argv[1]
-user = pwd.getpwnam("jwks-fcgi")
-env = {"JWKS_DB": "/var/lib/jwks-fcgi/keys.db", "NOT_MY_KEY_FILE": cred + "/not_my_key", "PATH": "/usr/bin:/bin"}
-def drop():
-    os.initgroups(user.pw_name, user.pw_gid); os.setgid(user.pw_gid); os.setuid(user.pw_uid)
-for line in open("/lib/systemd/system/jwks-fcgi-rotate.service"):
-    if line.startswith("ExecStart="):
-        subprocess.run(line.split("=", 1)[1].split(), env=env, preexec_fn=drop, check=True, stdout=subprocess.DEVNULL)
-PY
+# With JWKS_EXPORT_FILE set, rotate writes the key set there: proof that it
+# read the environment file, opened the store with the credential and may
+# write the cache directory.
+echo "JWKS_EXPORT_FILE=/var/cache/jwks-fcgi/jwks.json" >>/etc/jwks-fcgi/jwks-fcgi.env
+/usr/bin/python3 "$here/unit_launch.py" --oneshot /lib/systemd/system/jwks-fcgi-rotate.service "$dir/credentials" \
+  >"$dir/rotate.log" 2>&1
 check "the rotate timer's commands run as jwks-fcgi" test $? -eq 0
+check "rotate wrote the export file, jwks-fcgi's" test "$(stat -c %U /var/cache/jwks-fcgi/jwks.json 2>/dev/null)" = jwks-fcgi
+check "it is the key set served" sh -c "/usr/bin/python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); sys.exit(a!=b)' /var/cache/jwks-fcgi/jwks.json $dir/jwks.json"
+[ -s "$dir/rotate.log" ] && sed 's/^/rotate: /' "$dir/rotate.log"
 check "and leave the keys in place" test "$(jwksctl list | grep -c RS256)" = "$before"
 
 kill -TERM "$pid"
@@ -203,14 +202,19 @@ check "and every responder" test -z "$(pgrep -u jwks-fcgi jwks-fcgi)"
 kid=$(jwksctl list | awk '$4 == "active" {print $2}')
 
 # --- remove, reinstall, purge ------------------------------------------------
+echo "# kept by the test" >>/etc/jwks-fcgi/jwks-fcgi.env
 dpkg -r jwks-fcgi >"$dir/remove.log" 2>&1
 check "dpkg -r removes it" test ! -e /usr/sbin/jwks-fcgi
+check "remove disables the lighttpd snippet" test ! -L /etc/lighttpd/conf-enabled/50-jwks-fcgi.conf
+check "and the Apache one" test ! -L /etc/apache2/conf-enabled/jwks-fcgi.conf
 check "remove keeps the store" test -s /var/lib/jwks-fcgi/keys.db
 check "remove keeps the configuration" test -f /etc/jwks-fcgi/jwks-fcgi.env
 check "remove keeps the master secret" test -f /etc/jwks-fcgi/not_my_key
 dpkg -i "$deb" >"$dir/reinstall.log" 2>&1
 check "a reinstall succeeds" test $? -eq 0
 check "it generates no new secret" test -z "$(grep 'generated the master secret' "$dir/reinstall.log")"
+check "the changed environment file survives" grep -q "^# kept by the test" /etc/jwks-fcgi/jwks-fcgi.env
+lighty-enable-mod jwks-fcgi >/dev/null 2>&1
 check "it finds the same signing key" test "$(jwksctl list | awk '$4 == "active" {print $2}')" = "$kid"
 dpkg -P jwks-fcgi >"$dir/purge.log" 2>&1 && installed=0
 check "dpkg -P purges it" test "$installed" = 0
@@ -219,6 +223,19 @@ check "purge deletes the configuration and the secret" test ! -e /etc/jwks-fcgi/
 [ "$etc_existed" = 0 ] && check "and /etc/jwks-fcgi, which it made" test ! -e /etc/jwks-fcgi
 check "purge removes the link that enabled the lighttpd snippet" test ! -L /etc/lighttpd/conf-enabled/50-jwks-fcgi.conf
 check "and the one that enabled the Apache snippet" test ! -L /etc/apache2/conf-enabled/jwks-fcgi.conf
+
+# A set-up made by hand in the package's directory is refused, and a purge
+# after the refusal leaves it as it was.
+install -d -o www-data -g www-data -m 0750 /var/lib/jwks-fcgi
+echo "a store made by hand" >/var/lib/jwks-fcgi/keys.db
+dpkg -i "$deb" >"$dir/refused.log" 2>&1
+check "an install over another user's /var/lib/jwks-fcgi is refused" test $? -ne 0
+installed=1
+check "with a message saying what to do" grep -q "exists and is www-data's: move it away" "$dir/refused.log"
+check "the directory keeps its owner" test "$(stat -c %U /var/lib/jwks-fcgi)" = www-data
+dpkg -P jwks-fcgi >"$dir/purge2.log" 2>&1 && installed=0
+check "a purge after the refusal leaves it alone" grep -q "made by hand" /var/lib/jwks-fcgi/keys.db
+rm -rf /var/lib/jwks-fcgi
 
 echo "package: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
