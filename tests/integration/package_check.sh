@@ -193,6 +193,26 @@ check "the rotate timer's commands run as jwks-fcgi" test $? -eq 0
 check "rotate wrote the export file, jwks-fcgi's" test "$(stat -c %U /var/cache/jwks-fcgi/jwks.json 2>/dev/null)" = jwks-fcgi
 check "it is the key set served" sh -c "/usr/bin/python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); sys.exit(a!=b)' /var/cache/jwks-fcgi/jwks.json $dir/jwks.json"
 [ -s "$dir/rotate.log" ] && sed 's/^/rotate: /' "$dir/rotate.log"
+
+# The static snippet instead: lighttpd serves that file itself.
+lighty-disable-mod jwks-fcgi >/dev/null 2>&1
+lighty-enable-mod jwks-fcgi-static >/dev/null 2>&1
+check "lighty-enable-mod jwks-fcgi-static enables the static snippet" test -L /etc/lighttpd/conf-enabled/50-jwks-fcgi-static.conf
+sport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed -e "s/^server.port = .*/server.port = $sport/" -e "s|lighttpd-error.log|lighttpd-static-error.log|" \
+    -e "s|conf-enabled/50-jwks-fcgi.conf|conf-enabled/50-jwks-fcgi-static.conf|" "$dir/lighttpd.conf" >"$dir/lighttpd-static.conf"
+: >"$dir/lighttpd-static-error.log" && chown www-data "$dir/lighttpd-static-error.log"
+lighttpd -D -f "$dir/lighttpd-static.conf" 2>"$dir/lighttpd-static.log" &
+pids+=($!)
+surl=http://127.0.0.1:$sport
+for _ in $(seq 100); do curl -s -o /dev/null "$surl/" && break; sleep 0.1; done
+check "the static key set is served" test "$(curl -s -D "$dir/sh" -o "$dir/sjwks.json" -w '%{http_code}' "$surl/.well-known/jwks.json")" = 200
+check "it is the export file" cmp -s "$dir/sjwks.json" /var/cache/jwks-fcgi/jwks.json
+check "as JSON" grep -qi '^Content-Type: application/json' "$dir/sh"
+check "with the snippet's cache lifetime" grep -qi '^Cache-Control: public, max-age=1800' "$dir/sh"
+check "the other paths still reach the responders" test "$(curl -s "$surl/healthz")" = '{"status":"ok"}'
+lighty-disable-mod jwks-fcgi-static >/dev/null 2>&1
+lighty-enable-mod jwks-fcgi >/dev/null 2>&1
 check "and leave the keys in place" test "$(jwksctl list | grep -c RS256)" = "$before"
 
 kill -TERM "$pid"
