@@ -1,5 +1,5 @@
 // What a piece of code writes to standard error (where util::log goes), for
-// tests that check a log line. The same as test_log.cpp's own copy.
+// tests that check a log line.
 #pragma once
 
 #include <unistd.h>

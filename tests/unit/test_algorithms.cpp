@@ -22,11 +22,11 @@ namespace data = boost::unit_test::data;
 
 namespace {
 
+using jwks::test::b64;
+using jwks::test::bytes;
+
 const JwsAlg kAlgs[] = {JwsAlg::kRS256, JwsAlg::kPS256, JwsAlg::kES256, JwsAlg::kEdDSA};
 
-std::span<const std::uint8_t> bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
 
 // The JWK's RFC 7638 thumbprint; a JWK without one fails the test here
 // rather than compare as an empty string.

@@ -41,6 +41,9 @@ using crypto::JwsAlg;
 
 namespace {
 
+using jwks::test::b64;
+using jwks::test::bytes;
+
 // --- the failing allocator --------------------------------------------------
 
 long g_allocations = 0;  // OpenSSL allocations since the last arm()
@@ -148,15 +151,7 @@ Tally under_allocation_failures(const std::string& what, Run run, Check check) {
 
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes b64(const nlohmann::json& j, const char* member) {
-  auto v = jose::base64url_decode(j.at(member).get<std::string>());
-  BOOST_REQUIRE_MESSAGE(v.has_value(), member);
-  return *v;
-}
 
-std::span<const std::uint8_t> bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
 
 Bytes copy(const crypto::SecureBytes& s) { return Bytes(s.data(), s.data() + s.size()); }
 
@@ -200,13 +195,7 @@ struct Vectors {
     return layout(2, {b64(p256.at("jwk"), "d"), point});
   }
   static Bytes layout(std::uint8_t type, std::initializer_list<Bytes> fields) {
-    Bytes out{'J', 'K', 1, type};
-    for (const Bytes& f : fields) {
-      out.push_back(static_cast<std::uint8_t>(f.size() >> 8));
-      out.push_back(static_cast<std::uint8_t>(f.size() & 0xff));
-      out.insert(out.end(), f.begin(), f.end());
-    }
-    return out;
+    return test::key_material_layout(type, fields);
   }
 };
 
@@ -398,6 +387,20 @@ BOOST_AUTO_TEST_CASE(master_key_derivation_is_right_or_throws) {
 
 // Exporting a key gives the documented bytes or throws; importing them gives
 // the same key back, or the malformed-material value.
+// The check of an import under allocation failures: a key that exports to
+// the material it came from, or a failure where one was injected.
+auto imports_back(const Bytes& material) {
+  return [&material](const util::Result<crypto::PkeyPtr, crypto::KeyDecodeError>& r, bool injected) {
+    if (!r) {
+      BOOST_TEST(injected);
+      return false;
+    }
+    const bool same = copy(crypto::export_key_material(*r.value())) == material;
+    BOOST_TEST(same);
+    return same;
+  };
+}
+
 BOOST_AUTO_TEST_CASE(key_material_round_trips_or_fails) {
   struct Case {
     const char* name;
@@ -414,15 +417,7 @@ BOOST_AUTO_TEST_CASE(key_material_round_trips_or_fails) {
         });
     under_allocation_failures(
         std::string("import_key_material ") + c.name, [&] { return crypto::import_key_material(c.material); },
-        [&](const util::Result<crypto::PkeyPtr, crypto::KeyDecodeError>& r, bool injected) {
-          if (!r) {
-            BOOST_TEST(injected);
-            return false;
-          }
-          const bool same = copy(crypto::export_key_material(*r.value())) == c.material;
-          BOOST_TEST(same);
-          return same;
-        });
+        imports_back(c.material));
     const Bytes der = copy(crypto::export_pkcs8_der(c.key));
     under_allocation_failures(
         std::string("export_pkcs8_der ") + c.name, [&] { return copy(crypto::export_pkcs8_der(c.key)); },
@@ -435,15 +430,7 @@ BOOST_AUTO_TEST_CASE(key_material_round_trips_or_fails) {
     if (std::string_view(c.name) != "Ed25519") continue;
     under_allocation_failures(
         std::string("import_pkcs8_der ") + c.name, [&] { return crypto::import_pkcs8_der(der); },
-        [&](const util::Result<crypto::PkeyPtr, crypto::KeyDecodeError>& r, bool injected) {
-          if (!r) {
-            BOOST_TEST(injected);
-            return false;
-          }
-          const bool same = copy(crypto::export_key_material(*r.value())) == c.material;
-          BOOST_TEST(same);
-          return same;
-        });
+        imports_back(c.material));
   }
 }
 

@@ -21,29 +21,15 @@ namespace data = boost::unit_test::data;
 
 namespace {
 
+using jwks::test::b64;
+using jwks::test::bytes;
+
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes b64(const nlohmann::json& jwk, const char* member) {
-  auto v = jose::base64url_decode(jwk.at(member).get<std::string>());
-  BOOST_REQUIRE_MESSAGE(v.has_value(), member);
-  return *v;
-}
 
-std::span<const std::uint8_t> bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
 
-// The version 1 layout written out independently of the implementation:
-// "JK", version 1, the type, then each field as u16 big-endian length || bytes.
-Bytes layout(std::uint8_t type, std::initializer_list<Bytes> fields) {
-  Bytes out{'J', 'K', 1, type};
-  for (const Bytes& f : fields) {
-    out.push_back(static_cast<std::uint8_t>(f.size() >> 8));
-    out.push_back(static_cast<std::uint8_t>(f.size() & 0xff));
-    out.insert(out.end(), f.begin(), f.end());
-  }
-  return out;
-}
+// The version 1 layout written out independently of the implementation (vectors.h).
+Bytes layout(std::uint8_t type, std::initializer_list<Bytes> fields) { return test::key_material_layout(type, fields); }
 
 Bytes copy(const crypto::SecureBytes& s) { return Bytes(s.data(), s.data() + s.size()); }
 

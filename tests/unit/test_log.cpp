@@ -11,30 +11,13 @@
 #include "jwks/service/authenticator.h"
 #include "jwks/store/sqlite_store.h"
 #include "jwks/util/log.h"
+#include "stderr_capture.h"
 
 using namespace jwks;
 
 namespace {
 
-// Runs `body` with stderr sent to a temporary file; returns what it wrote.
-template <typename F>
-std::string capture_stderr(F&& body) {
-  std::fflush(stderr);
-  FILE* tmp = std::tmpfile();
-  BOOST_REQUIRE(tmp != nullptr);
-  const int saved = ::dup(STDERR_FILENO);
-  ::dup2(::fileno(tmp), STDERR_FILENO);
-  body();
-  std::fflush(stderr);
-  ::dup2(saved, STDERR_FILENO);
-  ::close(saved);
-  std::string out;
-  std::rewind(tmp);
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, tmp)) > 0;) out.append(buf, n);
-  std::fclose(tmp);
-  return out;
-}
+using jwks::test::capture_stderr;
 
 }  // namespace
 

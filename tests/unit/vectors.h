@@ -1,12 +1,18 @@
 // Loads known-answer data from tests/vectors/.
 #pragma once
 
+#include <cstdint>
 #include <fstream>
+#include <initializer_list>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "jwks/jose/base64url.h"
 
 namespace jwks::test {
 
@@ -16,6 +22,33 @@ inline nlohmann::json load_vector(const std::string& name) {
   std::stringstream ss;
   ss << in.rdbuf();
   return nlohmann::json::parse(ss.str());
+}
+
+// A base64url member of a vector's JSON (a JWK's "n", a "signature_b64"),
+// decoded; a member that does not decode fails the test that asked.
+inline std::vector<std::uint8_t> b64(const nlohmann::json& j, const char* member) {
+  auto v = jose::base64url_decode(j.at(member).get<std::string>());
+  if (!v) throw std::runtime_error(std::string("not base64url: ") + member);
+  return *v;
+}
+
+// A string's bytes, for the APIs that sign and verify bytes.
+inline std::span<const std::uint8_t> bytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// The sealed key material's version 1 layout, written out independently of
+// the implementation: "JK", version 1, the type, then each field as u16
+// big-endian length || bytes.
+inline std::vector<std::uint8_t> key_material_layout(std::uint8_t type,
+                                                     std::initializer_list<std::vector<std::uint8_t>> fields) {
+  std::vector<std::uint8_t> out{'J', 'K', 1, type};
+  for (const auto& f : fields) {
+    out.push_back(static_cast<std::uint8_t>(f.size() >> 8));
+    out.push_back(static_cast<std::uint8_t>(f.size() & 0xff));
+    out.insert(out.end(), f.begin(), f.end());
+  }
+  return out;
 }
 
 }  // namespace jwks::test
