@@ -54,10 +54,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   FUZZ_CHECK(!crypto::is_pkcs8_material(exported.span()));
   auto again = crypto::import_key_material(exported.span());
-  // Known and accepted: the importer takes RSA members equal to 0 (OpenSSL
-  // does not check them), the exporter writes them as empty fields, and the
-  // importer refuses those. No key OpenSSL generates has such a member, and
-  // only material sealed by this issuer is ever imported.
+  // Known and accepted: the importer checks the RSA members against each
+  // other (RFC 8017 §3.2) but not d, so it takes a d of 0, which the
+  // exporter writes as an empty field and the importer refuses. No key
+  // OpenSSL generates has one, and only material sealed by this issuer is
+  // ever imported.
   if (!again.ok()) {
     FUZZ_CHECK(EVP_PKEY_is_a(&pkey, "RSA") == 1 && has_empty_field(exported.span()));
     return 0;

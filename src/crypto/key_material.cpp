@@ -67,26 +67,31 @@ bool read_fields(std::span<const std::uint8_t> material, std::array<std::span<co
   return at == material.size();
 }
 
-// Throws unless the members read make one key (RFC 8017 §3.2): n = p q,
-// e dP = 1 (mod p-1), e dQ = 1 (mod q-1), q qInv = 1 (mod p). OpenSSL 3.0
-// gathers the CRT members for EVP_PKEY_get_bn_param into stacks without
-// checking each push, so an allocation failing there hands out q as p, or dQ
-// as dP, and reports success: stored, that would be another, broken key.
-void check_rsa_members(const RsaMembers& m) {
-  auto bn = [](const SecureBytes& b) {
+// Whether RSA members (big-endian, in kRsaNames' order) make one key
+// (RFC 8017 §3.2): n = p q, e dP = 1 (mod p-1), e dQ = 1 (mod q-1),
+// q qInv = 1 (mod p). Throws only when OpenSSL itself fails. Checked on
+// export: OpenSSL 3.0 gathers the CRT members for EVP_PKEY_get_bn_param into
+// stacks without checking each push, so an allocation failing there hands
+// out q as p, or dQ as dP, and reports success (stored, that would be
+// another, broken key). And on import: OpenSSL does not check them, and
+// material that does not make one key is damaged.
+bool rsa_members_agree(const std::array<std::span<const std::uint8_t>, std::size(kRsaNames)>& m) {
+  auto bn = [](std::span<const std::uint8_t> b) {
     BignumPtr r(BN_bin2bn(b.data(), static_cast<int>(b.size()), nullptr));
     if (!r) throw_openssl_error("BN_bin2bn");
     return r;
   };
   auto must = [](int rc) {
-    if (rc != 1) throw_openssl_error("export_key_material: checking the RSA members");
+    if (rc != 1) throw_openssl_error("checking the RSA members");
   };
   const BignumPtr n = bn(m[0]), e = bn(m[1]), p = bn(m[3]), q = bn(m[4]), dp = bn(m[5]), dq = bn(m[6]), qi = bn(m[7]);
+  if (BN_is_zero(p.get()) || BN_is_zero(q.get())) return false;
   const BnCtxPtr ctx(BN_CTX_secure_new());
   const BignumPtr t(BN_secure_new()), p1(BN_dup(p.get())), q1(BN_dup(q.get()));
   must(ctx && t && p1 && q1);
   must(BN_sub_word(p1.get(), 1));
   must(BN_sub_word(q1.get(), 1));
+  if (BN_is_zero(p1.get()) || BN_is_zero(q1.get())) return false;  // p or q is 1: no modulus to reduce by
   int wrong = 0;
   must(BN_mul(t.get(), p.get(), q.get(), ctx.get()));
   wrong += BN_cmp(t.get(), n.get()) != 0;
@@ -96,7 +101,7 @@ void check_rsa_members(const RsaMembers& m) {
   wrong += BN_is_one(t.get()) != 1;
   must(BN_mod_mul(t.get(), q.get(), qi.get(), p.get(), ctx.get()));
   wrong += BN_is_one(t.get()) != 1;
-  if (wrong != 0) throw_openssl_error("export_key_material: the RSA members OpenSSL gave do not make one key");
+  return wrong == 0;
 }
 
 // OSSL_PARAM integers are unsigned native-endian byte strings.
@@ -124,6 +129,7 @@ PkeyPtr import_rsa(std::span<const std::uint8_t> material) {
   for (const auto& m : f) {
     if (m.size() > n_size) return nullptr;
   }
+  if (!rsa_members_agree(f)) return nullptr;
   RsaMembers numbers;
   std::array<OSSL_PARAM, 9> params;
   for (std::size_t i = 0; i < f.size(); ++i) {
@@ -171,7 +177,10 @@ SecureBytes export_key_material(const EVP_PKEY& key) {
   if (EVP_PKEY_is_a(&key, "RSA") == 1) {
     RsaMembers members;
     for (std::size_t i = 0; i < members.size(); ++i) members[i] = bignum_param(key, kRsaNames[i]);
-    check_rsa_members(members);
+    std::array<std::span<const std::uint8_t>, std::size(kRsaNames)> spans;
+    for (std::size_t i = 0; i < members.size(); ++i) spans[i] = members[i].span();
+    if (!rsa_members_agree(spans))
+      throw_openssl_error("export_key_material: the RSA members OpenSSL gave do not make one key");
     Writer w(kTypeRsa);
     for (const SecureBytes& m : members) w.field(m.span());
     return w.finish();

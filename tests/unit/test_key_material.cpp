@@ -197,6 +197,26 @@ BOOST_AUTO_TEST_CASE(unsupported_keys_are_not_exported) {
 // bytes, a point that does not start with 0x04. Each is refused; the RFC key
 // with the largest allowed exponent field (eight bytes, leading zeros) is not
 // malformed by length alone.
+// RSA members that do not make one key (RFC 8017 §3.2) are damaged material,
+// though OpenSSL would build a key of them: each pair swapped, e of 0, a
+// factor of 1, and a modulus that is not p q.
+BOOST_AUTO_TEST_CASE(rsa_members_that_disagree_are_refused) {
+  const nlohmann::json& j = kRsa.at("jwk");
+  const Bytes n = b64(j, "n"), e = b64(j, "e"), d = b64(j, "d"), p = b64(j, "p"), q = b64(j, "q"), dp = b64(j, "dp"),
+              dq = b64(j, "dq"), qi = b64(j, "qi");
+  BOOST_REQUIRE(crypto::import_key_material(layout(1, {n, e, d, p, q, dp, dq, qi})).ok());
+  const Bytes one{1}, zero_e{0, 0, 0};
+  Bytes other_n = n;
+  other_n.back() ^= 0x02;
+  for (const Bytes& bad : {layout(1, {n, e, d, q, p, dp, dq, qi}), layout(1, {n, e, d, p, q, dq, dp, qi}),
+                           layout(1, {n, zero_e, d, p, q, dp, dq, qi}), layout(1, {n, e, d, p, one, dp, dq, qi}),
+                           layout(1, {other_n, e, d, p, q, dp, dq, qi}), layout(1, {n, e, d, p, q, dp, dq, p})}) {
+    auto r = crypto::import_key_material(bad);
+    BOOST_TEST(!r.ok());
+    if (!r.ok()) BOOST_TEST((r.error() == crypto::KeyDecodeError::kMalformed));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(member_sizes_are_bounded) {
   const nlohmann::json& j = kRsa.at("jwk");
   const Bytes n = b64(j, "n"), e = b64(j, "e"), d = b64(j, "d"), p = b64(j, "p"), q = b64(j, "q"), dp = b64(j, "dp"),
