@@ -1,7 +1,7 @@
 // The router end to end, from FastCGI parameters to a response, against a
 // fake of the use cases (service::Api): no database, no key, no Argon2, so an
 // execution stays in the microseconds. Covers routing, method and size
-// checks, query strings (?expired=), credential and registration parsing,
+// checks, query strings (?expired=, ?case=), credential and registration parsing,
 // client addresses, error mapping and HEAD.
 //
 // Input: see fcgi_input.h. Two parameters steer the fake and are ignored by
@@ -29,27 +29,38 @@ http::ClientAddressPolicy trusting_loopback() {
 }
 
 
-// ?expired= as README documents it: the last "expired" field decides; true,
-// 1, yes or a bare name turn it on, false, 0 or no off, anything else (or a
-// query that does not parse) is a 400.
-std::optional<bool> expected_expired(std::string_view query) {
+// The query of POST /auth as README documents it: the last "expired" field
+// decides; true, 1, yes or a bare name turn it on, false, 0 or no off; the
+// last "case" names a test case; anything else (a value neither on nor off,
+// an unknown case, expired on with a case, or a query that does not parse)
+// is a 400.
+struct ExpectedQuery {
+  bool expired = false;
+  const service::TestCase* test_case = nullptr;
+};
+std::optional<ExpectedQuery> expected_query(std::string_view query) {
   auto fields = util::parse_form(query);
   if (!fields) return std::nullopt;
-  bool on = false;
+  ExpectedQuery q;
   for (const auto& [name, value] : *fields) {
+    if (name == "case") {
+      q.test_case = service::find_test_case(value);
+      if (q.test_case == nullptr) return std::nullopt;
+    }
     if (name != "expired") continue;
     static const char* const kOn[] = {"", "true", "1", "yes"};
     static const char* const kOff[] = {"false", "0", "no"};
-    if (std::find(std::begin(kOn), std::end(kOn), value) != std::end(kOn)) on = true;
-    else if (std::find(std::begin(kOff), std::end(kOff), value) != std::end(kOff)) on = false;
+    if (std::find(std::begin(kOn), std::end(kOn), value) != std::end(kOn)) q.expired = true;
+    else if (std::find(std::begin(kOff), std::end(kOff), value) != std::end(kOff)) q.expired = false;
     else return std::nullopt;
   }
-  return on;
+  if (q.expired && q.test_case) return std::nullopt;
+  return q;
 }
 
 bool known_path(std::string_view p) {
   for (std::string_view k : {"/", "/.well-known/jwks.json", "/.well-known/openid-configuration", "/healthz",
-                             "/readyz", "/auth", "/register"})
+                             "/readyz", "/auth", "/register", "/test-cases"})
     if (p == k) return true;
   return false;
 }
@@ -94,8 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (api.last_token_request) {
     const service::TokenRequest& t = *api.last_token_request;
     FUZZ_CHECK(request.path == "/auth" && request.method == "POST");
-    const std::optional<bool> expired = expected_expired(request.query);
-    FUZZ_CHECK(expired && t.expired == *expired);
+    const std::optional<ExpectedQuery> query = expected_query(request.query);
+    FUZZ_CHECK(query && t.expired == query->expired && t.test_case == query->test_case);
     if (t.credentials.username) FUZZ_CHECK(auth::canonical_username(*t.credentials.username).value() == *t.credentials.username);
     if (t.credentials.password) {
       FUZZ_CHECK(t.credentials.password->size() <= auth::kMaxPasswordBytes);

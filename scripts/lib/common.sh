@@ -7,7 +7,7 @@ JWKS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 JWKS_BUILD_PACKAGES=(g++ cmake make pkg-config libfcgi-dev libfcgi-bin libssl-dev libsqlite3-dev nlohmann-json3-dev
                      libargon2-dev libicu-dev libpq-dev lighttpd apache2 libapache2-mod-fcgid spawn-fcgi curl)
 # What the tests need on top.
-JWKS_TEST_PACKAGES=(libboost-test-dev libcurl4-openssl-dev python3 python3-jwt python3-cryptography sqlite3 postgresql)
+JWKS_TEST_PACKAGES=(libboost-test-dev libcurl4-openssl-dev python3 python3-jwt python3-cryptography sqlite3 postgresql jq)
 # What scripts/fuzz needs on top of building: clang, and libFuzzer with the
 # sanitizer runtimes, which clang-14 only recommends (libclang-rt-14-dev).
 JWKS_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
@@ -73,6 +73,14 @@ jwks_require_packages() {
   fi
 }
 
+# Node.js and npm, for the verifier test kit's jose check: the machine's own
+# when it has them (a NodeSource nodejs carries npm and conflicts with
+# Debian's npm package), Debian's otherwise.
+jwks_require_node() {
+  command -v node >/dev/null && command -v npm >/dev/null && return 0
+  jwks_require_packages nodejs npm
+}
+
 # Configures and builds into $1 (default build/). Further arguments: -D...
 # options for the configure step, then optionally --target NAMES... to build
 # only those.
@@ -113,7 +121,7 @@ JWKS_RESPONDER_VARS=(NOT_MY_KEY NOT_MY_KEY_FILE JWKS_DB JWKS_AUTH_MODE JWKS_ALLO
                      JWKS_REGISTER_RATE_LIMIT JWKS_REGISTER_CONCURRENCY JWKS_TRUSTED_PROXIES JWKS_IPV6_PREFIX
                      JWKS_SIGNING_PERIOD JWKS_PUBLISH_LEAD JWKS_TOKEN_LIFETIME JWKS_KEY_RETENTION
                      JWKS_MAX_BODY JWKS_BUSY_TIMEOUT_MS
-                     JWKS_ISSUER JWKS_AUDIENCE JWKS_ALG JWKS_EXPORT_FILE)
+                     JWKS_ISSUER JWKS_AUDIENCE JWKS_ALG JWKS_EXPORT_FILE JWKS_TEST_CASES)
 
 # Run as root, every front runs its processes and the responders as
 # www-data, as Debian's web servers do; otherwise everything runs as the

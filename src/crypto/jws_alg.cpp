@@ -15,12 +15,13 @@ constexpr std::size_t kP256Bytes = 32;
 
 using EcdsaSigPtr = Handle<ECDSA_SIG, ECDSA_SIG_free>;
 
-// Starts a one-shot DigestSign/DigestVerify with the algorithm's digest and,
-// for PS256, PSS padding with a salt as long as the digest (RFC 7518 §3.5).
-MdCtxPtr start(JwsAlg alg, const EVP_PKEY& key, bool signing) {
+// Starts a one-shot DigestSign/DigestVerify with the algorithm's digest (or
+// `md`) and, for PS256, PSS padding with a salt as long as the digest (RFC
+// 7518 §3.5).
+MdCtxPtr start(JwsAlg alg, const EVP_PKEY& key, bool signing, const char* md = "SHA256") {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx) throw_openssl_error("EVP_MD_CTX_new");
-  const char* md = alg == JwsAlg::kEdDSA ? nullptr : "SHA256";
+  if (alg == JwsAlg::kEdDSA) md = nullptr;
   EVP_PKEY_CTX* pctx = nullptr;
   auto* k = const_cast<EVP_PKEY*>(&key);
   int rc = signing ? EVP_DigestSignInit_ex(ctx.get(), &pctx, md, nullptr, nullptr, k, nullptr)
@@ -74,6 +75,23 @@ std::vector<std::uint8_t> raw_to_der(std::span<const std::uint8_t> raw) {
   return der;
 }
 
+std::vector<std::uint8_t> sign_with_digest(JwsAlg alg, const EVP_PKEY& key, std::span<const std::uint8_t> message,
+                                           const char* md) {
+  if (!key_suits(alg, key)) throw CryptoError(std::string("sign: the key does not suit ") + jws_alg_name(alg));
+  MdCtxPtr ctx = start(alg, key, true, md);
+  std::size_t len = 0;
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1)
+    throw_openssl_error("EVP_DigestSign (size)");
+  std::vector<std::uint8_t> sig(len);
+  // OpenSSL 3.0's ECDSA reports success with a length of (unsigned)-1 when
+  // encoding the signature fails (an allocation): a length past the buffer
+  // is a failure, not a signature to grow the vector to.
+  if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1 || len > sig.size())
+    throw_openssl_error("EVP_DigestSign");
+  sig.resize(len);
+  return alg == JwsAlg::kES256 ? der_to_raw(sig) : sig;
+}
+
 }  // namespace
 
 std::optional<JwsAlg> parse_jws_alg(std::string_view name) {
@@ -107,19 +125,27 @@ PkeyPtr generate_key(JwsAlg alg) {
 }
 
 std::vector<std::uint8_t> sign(JwsAlg alg, const EVP_PKEY& key, std::span<const std::uint8_t> message) {
-  if (!key_suits(alg, key)) throw CryptoError(std::string("sign: the key does not suit ") + jws_alg_name(alg));
-  MdCtxPtr ctx = start(alg, key, true);
-  std::size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1)
-    throw_openssl_error("EVP_DigestSign (size)");
-  std::vector<std::uint8_t> sig(len);
-  // OpenSSL 3.0's ECDSA reports success with a length of (unsigned)-1 when
-  // encoding the signature fails (an allocation): a length past the buffer
-  // is a failure, not a signature to grow the vector to.
-  if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1 || len > sig.size())
-    throw_openssl_error("EVP_DigestSign");
-  sig.resize(len);
-  return alg == JwsAlg::kES256 ? der_to_raw(sig) : sig;
+  return sign_with_digest(alg, key, message, "SHA256");
+}
+
+const char* mismatched_alg_name(JwsAlg alg) {
+  switch (alg) {
+    case JwsAlg::kRS256: return "PS256";
+    case JwsAlg::kPS256: return "RS256";
+    case JwsAlg::kES256: return "ES384";
+    case JwsAlg::kEdDSA: return "Ed25519";
+  }
+  return "?";
+}
+
+std::vector<std::uint8_t> sign_mismatched(JwsAlg alg, const EVP_PKEY& key, std::span<const std::uint8_t> message) {
+  switch (alg) {
+    case JwsAlg::kRS256: return sign(JwsAlg::kPS256, key, message);
+    case JwsAlg::kPS256: return sign(JwsAlg::kRS256, key, message);
+    case JwsAlg::kES256: return sign_with_digest(JwsAlg::kES256, key, message, "SHA384");
+    case JwsAlg::kEdDSA: return sign(JwsAlg::kEdDSA, key, message);
+  }
+  throw CryptoError("sign_mismatched: unknown algorithm");
 }
 
 bool verify(JwsAlg alg, const EVP_PKEY& key, std::span<const std::uint8_t> message,

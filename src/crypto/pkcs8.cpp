@@ -18,6 +18,19 @@ SecureBytes export_pkcs8_der(const EVP_PKEY& key) {
   return out;
 }
 
+std::string export_spki_pem(const EVP_PKEY& key) {
+  EncoderCtxPtr ctx(OSSL_ENCODER_CTX_new_for_pkey(&key, OSSL_KEYMGMT_SELECT_PUBLIC_KEY, "PEM",
+                                                  "SubjectPublicKeyInfo", nullptr));
+  if (!ctx || OSSL_ENCODER_CTX_get_num_encoders(ctx.get()) == 0)
+    throw_openssl_error("OSSL_ENCODER_CTX_new_for_pkey(PEM)");
+  unsigned char* data = nullptr;
+  std::size_t len = 0;
+  if (OSSL_ENCODER_to_data(ctx.get(), &data, &len) != 1) throw_openssl_error("OSSL_ENCODER_to_data(PEM)");
+  std::string pem(reinterpret_cast<const char*>(data), len);
+  OPENSSL_free(data);
+  return pem;
+}
+
 util::Result<PkeyPtr, KeyDecodeError> import_pkcs8_der(std::span<const std::uint8_t> der) {
   EVP_PKEY* raw = nullptr;
   DecoderCtxPtr ctx(OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", "PrivateKeyInfo", nullptr,

@@ -27,6 +27,7 @@ constexpr Route kRoutes[] = {
     {"/readyz", "GET, HEAD", true},
     {"/auth", "POST", false},
     {"/register", "POST", false},
+    {"/test-cases", "GET, HEAD", true},  // 404 unless the kit is on (JWKS_TEST_CASES)
 };
 
 Response json_response(int status, std::string body) {
@@ -44,18 +45,29 @@ Response forwarded_for_error(const std::string& reason) {
   return error_response(400, "invalid_request", "X-Forwarded-For holds a value that is not an IP address");
 }
 
-// ?expired=true (also 1, yes or a bare "expired"); false/0/no turn it off.
-std::optional<bool> expired_flag(std::string_view query) {
-  auto fields = util::parse_form(query);
-  if (!fields) return std::nullopt;
+// What POST /auth's query asks for: ?expired=true (also 1, yes or a bare
+// "expired"; false/0/no turn it off) or ?case=NAME, not both.
+struct AuthQuery {
   bool expired = false;
+  const service::TestCase* test_case = nullptr;
+};
+
+util::Result<AuthQuery, std::string> auth_query(std::string_view query) {
+  auto fields = util::parse_form(query);
+  if (!fields) return util::fail(std::string("the query string is malformed"));
+  AuthQuery q;
   for (const auto& [name, value] : *fields) {
-    if (name != "expired") continue;
-    if (value.empty() || value == "true" || value == "1" || value == "yes") expired = true;
-    else if (value == "false" || value == "0" || value == "no") expired = false;
-    else return std::nullopt;
+    if (name == "expired") {
+      if (value.empty() || value == "true" || value == "1" || value == "yes") q.expired = true;
+      else if (value == "false" || value == "0" || value == "no") q.expired = false;
+      else return util::fail(std::string("expired must be true or false"));
+    } else if (name == "case") {
+      q.test_case = service::find_test_case(value);
+      if (q.test_case == nullptr) return util::fail(std::string("case must be one of those GET /test-cases lists"));
+    }
   }
-  return expired;
+  if (q.expired && q.test_case != nullptr) return util::fail(std::string("ask for case or expired, not both"));
+  return q;
 }
 
 // If-None-Match (RFC 9110 §13.1.2): "*" or a list of entity tags, compared
@@ -132,6 +144,7 @@ Response Router::handle(const Request& request) const {
       else if (route->path == "/healthz") response = json_response(200, R"({"status":"ok"})");
       else if (route->path == "/readyz") response = readiness(request);
       else if (route->path == "/auth") response = auth(request);
+      else if (route->path == "/test-cases") response = test_cases();
       else response = register_user(request);
     } catch (const std::exception& e) {
       // The services report failures as values; this is a last line of defence.
@@ -179,8 +192,8 @@ Response Router::jwks(const Request& request) const {
 }
 
 Response Router::auth(const Request& request) const {
-  std::optional<bool> expired = expired_flag(request.query);
-  if (!expired) return error_response(400, "invalid_request", "expired must be true or false");
+  auto query = auth_query(request.query);
+  if (!query) return error_response(400, "invalid_request", query.error());
 
   auto credentials = auth::parse_credentials(request.header("content-type").value_or(""), request.body,
                                              request.header("authorization"));
@@ -188,16 +201,28 @@ Response Router::auth(const Request& request) const {
 
   auto client = client_address(request, clients_);
   if (!client) return forwarded_for_error(client.error());
-  service::TokenRequest token_request{std::move(credentials.value()), *expired, client.value(),
-                                      loopback_origin(request)};
+  service::TokenRequest token_request{std::move(credentials.value()), query->expired, client.value(),
+                                      loopback_origin(request), query->test_case};
   auto token = api_.issue_token(token_request);
   if (auto& pw = token_request.credentials.password) crypto::cleanse(pw->data(), pw->capacity());
   if (!token) return to_response(token.error(), client->address);
 
-  Response r = json_response(200, nlohmann::json{{"token", token.value()}}.dump());
+  nlohmann::json body{{"token", token.value()}};
+  if (const service::TestCase* c = query->test_case) {
+    body["case"] = c->name;
+    body["expect"] = c->accept ? "accept" : "reject";
+    body["why"] = c->why;
+  }
+  Response r = json_response(200, body.dump());
   r.set_header("Cache-Control", "no-store");
   r.set_header("Pragma", "no-cache");
   return r;
+}
+
+Response Router::test_cases() const {
+  std::optional<std::string> list = api_.test_cases();
+  if (!list) return error_response(404, "not_found", "no such endpoint");
+  return json_response(200, std::move(*list));
 }
 
 Response Router::discovery(const Request& request) const {

@@ -66,7 +66,20 @@ util::Result<JwksDocument, ServiceError> Issuer::jwks(const ClientHasEtag& clien
 }
 
 util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& request) {
-  if (request.expired && !settings_.allow_expired) {
+  TokenCase kind = request.expired ? TokenCase::kExpired : TokenCase::kNormal;
+  if (const TestCase* c = request.test_case) {
+    if (!settings_.test_cases) {
+      return util::fail(ServiceError{ErrorCode::kInvalidRequest, "the verifier test kit is off on this server",
+                                     "test case refused: JWKS_TEST_CASES is not 1"});
+    }
+    if (c->id == TokenCase::kWrongAudience && settings_.audience.empty()) {
+      return util::fail(ServiceError{ErrorCode::kInvalidRequest,
+                                     "the wrong-audience case needs an audience: this server sets none (JWKS_AUDIENCE)",
+                                     "test case wrong-audience refused: JWKS_AUDIENCE is not set"});
+    }
+    kind = c->id;
+  }
+  if (kind == TokenCase::kExpired && !settings_.allow_expired) {
     return util::fail(ServiceError{ErrorCode::kInvalidRequest, "expired tokens are disabled on this server",
                                    "expired token refused: JWKS_ALLOW_EXPIRED=0"});
   }
@@ -93,7 +106,10 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
     export_keys(keys.keys());
     const TokenSubject who{principal->subject, issuer.value(), settings_.audience};
     auto token = TokenService(*db, master_, clock_, settings_.token_lifetime, settings_.alg)
-                     .issue(who, request.expired, keys.keys());
+                     .issue(who, kind, keys.keys());
+    if (token && request.test_case) {
+      util::log_info("test case " + std::string(request.test_case->name) + " token for " + request.client.address);
+    }
     if (token && principal->user_id) {
       std::optional<std::string_view> rehashed;
       if (principal->rehashed) rehashed = *principal->rehashed;
@@ -165,6 +181,11 @@ util::Result<std::string, ServiceError> Issuer::readiness(const std::optional<st
     if (auto next = next_activation(keys, now)) status["next_key_at"] = *next;
     return status.dump();
   });
+}
+
+std::optional<std::string> Issuer::test_cases() {
+  if (!settings_.test_cases) return std::nullopt;
+  return test_cases_json(!settings_.audience.empty());
 }
 
 util::Result<std::string, ServiceError> Issuer::register_user(const RegisterRequest& request) {

@@ -132,6 +132,18 @@ util::Result<Settings, std::string> load_settings(const EnvLookup& env) {
                                     "e.g. /var/www/jwks/.well-known/jwks.json"));
     s.export_file = std::string(*v);
   }
+  if (auto v = get("JWKS_TEST_CASES")) {
+    if (*v == "1") s.test_cases = true;
+    else if (*v != "0") return util::fail(std::string("JWKS_TEST_CASES must be 1 or 0"));
+  }
+  // The kit hands its tokens to anyone: never beside a login that means
+  // something. Its expired and retired-kid cases sign with an expired key.
+  if (s.test_cases && s.auth_mode == AuthMode::kStrict)
+    return util::fail(std::string("JWKS_TEST_CASES=1 is refused with JWKS_AUTH_MODE=strict: the verifier test kit "
+                                  "is for test environments, where anyone may get a token"));
+  if (s.test_cases && !s.allow_expired)
+    return util::fail(std::string("JWKS_TEST_CASES=1 needs JWKS_ALLOW_EXPIRED=1: the kit's expired and retired-kid "
+                                  "cases sign with an expired key"));
   s.max_body_bytes = static_cast<std::size_t>(body);
   s.busy_timeout_ms = static_cast<int>(busy);
   return s;

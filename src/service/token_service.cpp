@@ -6,22 +6,40 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jwks/crypto/digest.h"
 #include "jwks/crypto/jws_alg.h"
+#include "jwks/crypto/pkcs8.h"
 #include "jwks/crypto/random.h"
 #include "jwks/crypto/sealed_key.h"
 #include "jwks/jose/base64url.h"
+#include "jwks/jose/jwk.h"
 #include "jwks/jose/jws.h"
+#include "jwks/jose/thumbprint.h"
 #include "jwks/service/key_schedule.h"
 #include "jwks/store/store.h"
 
 namespace jwks::service {
+namespace {
 
-util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, bool expired,
+std::span<const std::uint8_t> bytes_of(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+ServiceError cannot_sign(std::string detail) {
+  return ServiceError{ErrorCode::kInternal, "the server could not sign the token", std::move(detail)};
+}
+
+}  // namespace
+
+util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, TokenCase kind,
                                                             std::span<const store::KeyRecord> keys) {
   const std::int64_t now = clock_.now();
   store::KeyRepository& repo = store_.keys();
+  // expired and retired-kid sign with a key the set no longer lists; every
+  // other case with the signing key (unknown-kid only for its times).
+  const bool expired_key = kind == TokenCase::kExpired || kind == TokenCase::kRetiredKid;
   std::optional<store::SealedKey> sealed;
-  if (expired) {
+  if (expired_key) {
     sealed = repo.latest_expired(now, alg_);
     if (!sealed) {
       return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key is available",
@@ -43,34 +61,67 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
   }
   const store::KeyRecord& rec = sealed->record;
   const std::optional<crypto::JwsAlg> alg = crypto::parse_jws_alg(rec.alg);
-  if (!alg) {
-    return util::fail(ServiceError{ErrorCode::kInternal, "the server could not sign the token",
-                                   "key " + std::to_string(rec.row_id) + " has unsupported alg " + rec.alg});
-  }
+  if (!alg) return util::fail(cannot_sign("key " + std::to_string(rec.row_id) + " has unsupported alg " + rec.alg));
   auto key = crypto::open_private_key(master_, sealed->envelope);
-  if (!key) {
-    return util::fail(ServiceError{ErrorCode::kInternal, "the server could not sign the token",
-                                   "key " + std::to_string(rec.row_id) + ": " + key.error()});
+  if (!key) return util::fail(cannot_sign("key " + std::to_string(rec.row_id) + ": " + key.error()));
+  std::string kid = rec.thumbprint.empty() ? std::to_string(rec.row_id) : rec.thumbprint;
+  if (kind == TokenCase::kUnknownKid) {
+    // A key of the same algorithm that lives for this request only: no
+    // store, no key set, no verifier will ever hold it.
+    key.value() = crypto::generate_key(*alg);
+    kid = jose::jwk_thumbprint(jose::public_members_json(crypto::public_members(*key.value()))).value_or("");
   }
 
   // Never past the key's exp, nor longer than the key's lifetime: another
   // process with a shorter one may reschedule the key from that.
   std::int64_t iat = now, exp = std::min(now + token_lifetime_, rec.exp());
   if (rec.schedule.token_lifetime) exp = std::min(exp, now + *rec.schedule.token_lifetime);
-  if (expired) {
+  if (kind == TokenCase::kExpired) {
     exp = std::min(rec.exp(), now - 1);  // in the past even in the second the key expired
     iat = exp - token_lifetime_;
+  } else if (kind == TokenCase::kRetiredKid) {
+    exp = now + token_lifetime_;  // the key is gone, not the token's time
   }
-  const std::string kid = rec.thumbprint.empty() ? std::to_string(rec.row_id) : rec.thumbprint;
-  const nlohmann::json header{{"alg", rec.alg}, {"typ", "JWT"}, {"kid", kid}};
+  std::int64_t nbf = iat;
+  if (kind == TokenCase::kNotYetValid) nbf = exp + kFutureMargin;
+  if (kind == TokenCase::kIssuedInFuture) iat = exp + kFutureMargin;
+
+  const char* alg_name = crypto::jws_alg_name(*alg);
+  if (kind == TokenCase::kAlgNone) alg_name = "none";
+  if (kind == TokenCase::kHs256WithPublicKey) alg_name = "HS256";
+  if (kind == TokenCase::kAlgMismatch) alg_name = crypto::mismatched_alg_name(*alg);
+  nlohmann::json header{{"alg", alg_name}, {"typ", "JWT"}};
+  if (kind != TokenCase::kKidMissing) header["kid"] = kid;
+  if (kind == TokenCase::kCritUnknown) {
+    header["crit"] = {kUnknownCriticalHeader};
+    header[std::string(kUnknownCriticalHeader)] = true;
+  }
+
   std::array<std::uint8_t, 16> jti{};
   crypto::SystemRandom::instance().fill(jti);
-  nlohmann::json claims{{"sub", who.subject}, {"iat", iat}, {"nbf", iat}, {"exp", exp}, {"jti", jose::base64url_encode(jti)}};
-  if (!who.issuer.empty()) claims["iss"] = who.issuer;
-  if (!who.audience.empty()) claims["aud"] = who.audience;
-  const crypto::PkeyPtr& pkey = key.value();
-  return jose::sign_compact(header.dump(), claims.dump(),
-                            [&](std::span<const std::uint8_t> input) { return crypto::sign(*alg, *pkey, input); });
+  nlohmann::json claims{{"sub", who.subject}, {"iat", iat}, {"nbf", nbf}, {"exp", exp}, {"jti", jose::base64url_encode(jti)}};
+  if (kind == TokenCase::kMissingExp) claims.erase("exp");
+  if (!who.issuer.empty()) claims["iss"] = kind == TokenCase::kWrongIssuer ? who.issuer + ".invalid" : who.issuer;
+  if (kind == TokenCase::kWrongAudience) claims["aud"] = who.audience + ".invalid";
+  else if (!who.audience.empty()) claims["aud"] = who.audience;
+
+  const EVP_PKEY& pkey = *key.value();
+  return jose::sign_compact(header.dump(), claims.dump(), [&](std::span<const std::uint8_t> input) {
+    switch (kind) {
+      case TokenCase::kAlgNone: return std::vector<std::uint8_t>{};
+      case TokenCase::kHs256WithPublicKey: {
+        const std::array<std::uint8_t, 32> mac = crypto::hmac_sha256(bytes_of(crypto::export_spki_pem(pkey)), input);
+        return std::vector<std::uint8_t>(mac.begin(), mac.end());
+      }
+      case TokenCase::kAlgMismatch: return crypto::sign_mismatched(*alg, pkey, input);
+      case TokenCase::kBadSignature: {
+        std::vector<std::uint8_t> sig = crypto::sign(*alg, pkey, input);
+        sig.back() ^= 0x01;  // a byte, not a base64url character: its last one may carry only padding bits
+        return sig;
+      }
+      default: return crypto::sign(*alg, pkey, input);
+    }
+  });
 }
 
 }  // namespace jwks::service

@@ -54,6 +54,9 @@ class FakeApi final : public service::Api {
     if (fail_with) return util::fail(*fail_with);
     return std::string(R"({"status":"ready"})");
   }
+  // The kit's list, or nullopt for a kit that is off.
+  std::optional<std::string> test_cases_json = R"({"cases":[]})";
+  std::optional<std::string> test_cases() override { return test_cases_json; }
 };
 
 }  // namespace jwks::test

@@ -116,6 +116,57 @@ BOOST_AUTO_TEST_CASE(expired_flag) {
   expect_json_error(router.handle(request("POST", "/auth", "expired=%zz")), 400, "invalid_request");
 }
 
+// ?case=NAME: the case reaches the service, and the answer says what a
+// verifier must do with the token.
+BOOST_AUTO_TEST_CASE(test_cases_are_asked_for_by_name) {
+  FakeApi api;
+  http::Router router(api);
+  for (const service::TestCase& c : service::test_cases()) {
+    const std::string name(c.name);
+    Response r = router.handle(request("POST", "/auth", "case=" + name));
+    BOOST_TEST(r.status == 200, name);
+    BOOST_TEST(api.last_token_request->test_case == &c);
+    BOOST_TEST(!api.last_token_request->expired);
+    const nlohmann::json body = nlohmann::json::parse(r.body);
+    BOOST_TEST(body.dump() == nlohmann::json({{"token", "h.p.s"}, {"case", name},
+                                              {"expect", c.accept ? "accept" : "reject"}, {"why", c.why}}).dump());
+    BOOST_TEST(r.header("Cache-Control").value_or("") == "no-store");
+  }
+  // A plain request carries no case, and its answer only the token.
+  Response plain = router.handle(request("POST", "/auth", "expired=true"));
+  BOOST_TEST(api.last_token_request->test_case == nullptr);
+  BOOST_TEST(plain.body == R"({"token":"h.p.s"})");
+  for (const char* q : {"case=", "case=Valid", "case=normal", "case=valid%20", "case=expired&expired=true",
+                        "expired=1&case=valid", "case=valid&case=nope"}) {
+    api.last_token_request.reset();
+    expect_json_error(router.handle(request("POST", "/auth", q)), 400, "invalid_request");
+    BOOST_TEST(!api.last_token_request.has_value(), q);
+  }
+  // The last of a repeated case counts, as for any repeated field; expired=false is no conflict.
+  BOOST_TEST(router.handle(request("POST", "/auth", "case=valid&case=alg-none&expired=false")).status == 200);
+  BOOST_TEST(api.last_token_request->test_case == service::find_test_case("alg-none"));
+}
+
+BOOST_AUTO_TEST_CASE(the_list_of_cases_is_there_only_while_the_kit_is_on) {
+  FakeApi api;
+  http::Router router(api);
+  api.test_cases_json = R"({"cases":[{"case":"valid"}]})";
+  Response on = router.handle(request("GET", "/test-cases"));
+  BOOST_TEST(on.status == 200);
+  BOOST_TEST(on.body == *api.test_cases_json);
+  BOOST_TEST(on.header("Content-Type").value_or("") == "application/json");
+  Response head = router.handle(request("HEAD", "/test-cases"));
+  BOOST_TEST(head.status == 200);
+  BOOST_TEST(head.body.empty());
+  BOOST_TEST(head.header("Content-Length").value_or("") == std::to_string(on.body.size()));
+  Response post = router.handle(request("POST", "/test-cases"));
+  BOOST_TEST(post.status == 405);
+  BOOST_TEST(post.header("Allow").value_or("") == "GET, HEAD");
+
+  api.test_cases_json.reset();
+  expect_json_error(router.handle(request("GET", "/test-cases")), 404, "not_found");
+}
+
 BOOST_AUTO_TEST_CASE(method_not_allowed_matrix) {
   FakeApi api;
   http::Router router(api);
@@ -623,6 +674,7 @@ class ThrowingApi final : public service::Api {
   util::Result<std::string, service::ServiceError> register_user(const service::RegisterRequest&) override { fail(); }
   util::Result<std::string, service::ServiceError> discovery(const std::optional<std::string>&) override { fail(); }
   util::Result<std::string, service::ServiceError> readiness(const std::optional<std::string>&) override { fail(); }
+  std::optional<std::string> test_cases() override { fail(); }
 };
 
 }  // namespace
@@ -636,7 +688,8 @@ BOOST_AUTO_TEST_CASE(an_exception_below_the_router_is_a_generic_500) {
                                                         {"GET", "/.well-known/openid-configuration"},
                                                         {"GET", "/readyz"},
                                                         {"POST", "/auth"},
-                                                        {"POST", "/register"}};
+                                                        {"POST", "/register"},
+                                                        {"GET", "/test-cases"}};
   for (const auto& [method, path] : routes) {
     Response r;
     const std::string log = test::capture_stderr([&] {

@@ -76,6 +76,23 @@ BOOST_AUTO_TEST_CASE(explicit_values) {
   BOOST_TEST(exported->export_file == "/var/www/jwks/.well-known/jwks.json");
 }
 
+// The verifier test kit: off unless asked, and never beside strict mode or
+// without the expired key two of its cases sign with.
+BOOST_AUTO_TEST_CASE(the_test_kit_is_off_by_default_and_refused_where_it_cannot_belong) {
+  BOOST_TEST(!load({})->test_cases);
+  BOOST_TEST(!load({{"JWKS_TEST_CASES", "0"}})->test_cases);
+  BOOST_TEST(load({{"JWKS_TEST_CASES", "1"}})->test_cases);
+  BOOST_TEST(load({{"JWKS_TEST_CASES", "1"}, {"JWKS_AUTH_MODE", "open"}, {"JWKS_ALLOW_EXPIRED", "1"}})->test_cases);
+  for (const char* bad : {"yes", "true", "2", " 1"}) expect_error_naming({{"JWKS_TEST_CASES", bad}}, "JWKS_TEST_CASES");
+  auto strict = load({{"JWKS_TEST_CASES", "1"}, {"JWKS_AUTH_MODE", "strict"}});
+  BOOST_REQUIRE(!strict.ok());
+  BOOST_TEST(strict.error() ==
+             "JWKS_TEST_CASES=1 is refused with JWKS_AUTH_MODE=strict: the verifier test kit is for test environments, "
+             "where anyone may get a token");
+  expect_error_naming({{"JWKS_TEST_CASES", "1"}, {"JWKS_ALLOW_EXPIRED", "0"}}, "JWKS_ALLOW_EXPIRED=1");
+  BOOST_TEST(load({{"JWKS_TEST_CASES", "0"}, {"JWKS_AUTH_MODE", "strict"}, {"JWKS_ALLOW_EXPIRED", "0"}}).ok());
+}
+
 BOOST_AUTO_TEST_CASE(bad_values_name_their_variable) {
   expect_error_naming({{"JWKS_AUTH_MODE", "permissive"}}, "JWKS_AUTH_MODE");
   expect_error_naming({{"JWKS_ALLOW_EXPIRED", "yes"}}, "JWKS_ALLOW_EXPIRED");

@@ -29,6 +29,16 @@ PkeyPtr generate_key(JwsAlg alg);
 // randomized. Throws CryptoError (also when `key` does not suit `alg`).
 std::vector<std::uint8_t> sign(JwsAlg alg, const EVP_PKEY& key, std::span<const std::uint8_t> message);
 
+// The verifier test kit's alg-mismatch case: another JWS algorithm that the
+// key of `alg` can compute, named in a token whose key's JWK says `alg`.
+// RS256 and PS256 swap; ES256 gives "ES384" (ECDSA with SHA-384 over the
+// P-256 key, r||s of 32 bytes each); EdDSA gives "Ed25519", the same
+// signature under its fully-specified name (RFC 9864).
+const char* mismatched_alg_name(JwsAlg alg);
+// Signs `message` with `key` (suited to `alg`) under mismatched_alg_name(alg).
+// Throws CryptoError.
+std::vector<std::uint8_t> sign_mismatched(JwsAlg alg, const EVP_PKEY& key, std::span<const std::uint8_t> message);
+
 // True only for a valid signature by `key` under `alg`. Never throws for a
 // bad or malformed signature.
 bool verify(JwsAlg alg, const EVP_PKEY& key, std::span<const std::uint8_t> message,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "jwks/crypto/handle.h"
 #include "jwks/crypto/secure_bytes.h"
@@ -21,5 +22,10 @@ enum class KeyDecodeError { kMalformed };
 // Parses PKCS#8 PrivateKeyInfo DER (RSA, EC or Ed25519). Malformed input is an
 // error value, never an exception.
 util::Result<PkeyPtr, KeyDecodeError> import_pkcs8_der(std::span<const std::uint8_t> der);
+
+// The public half as a PEM SubjectPublicKeyInfo ("-----BEGIN PUBLIC KEY-----",
+// 64-column lines, a final newline), as verifiers load public keys: what the
+// test kit's hs256-with-public-key case keys its HMAC with. Throws CryptoError.
+std::string export_spki_pem(const EVP_PKEY& key);
 
 }  // namespace jwks::crypto

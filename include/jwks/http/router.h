@@ -29,6 +29,7 @@ class Router {
   Response register_user(const Request& request) const;
   Response discovery(const Request& request) const;
   Response readiness(const Request& request) const;
+  Response test_cases() const;
 
   service::Api& api_;
   ClientAddressPolicy clients_;

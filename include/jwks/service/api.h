@@ -11,6 +11,7 @@
 #include "jwks/auth/credentials.h"
 #include "jwks/auth/registration.h"
 #include "jwks/service/errors.h"
+#include "jwks/service/test_cases.h"
 #include "jwks/util/result.h"
 
 namespace jwks::service {
@@ -28,6 +29,9 @@ struct TokenRequest {
   // The front's own loopback origin (http::loopback_origin), the issuer when
   // JWKS_ISSUER is not set; nullopt when the request reached another address.
   std::optional<std::string> loopback_origin;
+  // ?case=NAME: a token of the verifier test kit (service/test_cases.h);
+  // one of test_cases(), or nullptr for none.
+  const TestCase* test_case = nullptr;
 };
 
 struct JwksDocument {
@@ -65,6 +69,9 @@ class Api {
   // the store opens, and a signing key exists and decrypts with the master
   // key. Returns a short JSON status; kUnavailable otherwise.
   virtual util::Result<std::string, ServiceError> readiness(const std::optional<std::string>& loopback_origin) = 0;
+  // The verifier test kit's cases as JSON text (test_cases_json); nullopt
+  // while the kit is off (JWKS_TEST_CASES).
+  virtual std::optional<std::string> test_cases() = 0;
 };
 
 }  // namespace jwks::service

@@ -31,13 +31,14 @@ class Issuer final : public Api {
   ~Issuer() override;
 
   util::Result<JwksDocument, ServiceError> jwks(const ClientHasEtag& client_has) override;
-  // Order: expired-mode check, rate limit (before any password work; a
+  // Order: the expired-mode and test-kit checks, rate limit (before any password work; a
   // refused request is not counted), authentication, signing, then the
   // login record (last_login, rehash, auth_logs) for a registered user.
   util::Result<std::string, ServiceError> issue_token(const TokenRequest& request) override;
   util::Result<std::string, ServiceError> register_user(const RegisterRequest& request) override;
   util::Result<std::string, ServiceError> discovery(const std::optional<std::string>& loopback_origin) override;
   util::Result<std::string, ServiceError> readiness(const std::optional<std::string>& loopback_origin) override;
+  std::optional<std::string> test_cases() override;
   // The iss of tokens and discovery: JWKS_ISSUER when set; else the front's
   // loopback origin (a development set-up); else none, and the request fails
   // (500, the log says to set JWKS_ISSUER). Never anything a client wrote.

@@ -34,6 +34,7 @@ struct Settings {
   std::string audience;  // JWKS_AUDIENCE: the tokens' aud claim; empty: no aud
   std::string alg = "RS256";  // JWKS_ALG: RS256, PS256, ES256 or EdDSA
   std::string export_file;    // JWKS_EXPORT_FILE: absolute path kept equal to the JWKS; empty: none
+  bool test_cases = false;    // JWKS_TEST_CASES: the verifier test kit (service/test_cases.h)
 };
 
 // Looks up an environment variable; nullptr when unset. Injected for tests.

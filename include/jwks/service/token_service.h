@@ -9,6 +9,7 @@
 #include "jwks/crypto/master_key.h"
 #include "jwks/service/clock.h"
 #include "jwks/service/errors.h"
+#include "jwks/service/test_cases.h"
 #include "jwks/store/store.h"
 #include "jwks/util/result.h"
 
@@ -43,6 +44,27 @@ class TokenService {
   // `keys` are the keys as KeyManager::keys() read them: the store is read
   // again only for the signing key's envelope (not used with `expired`).
   util::Result<std::string, ServiceError> issue(const TokenSubject& who, bool expired,
+                                                std::span<const store::KeyRecord> keys) {
+    return issue(who, expired ? TokenCase::kExpired : TokenCase::kNormal, keys);
+  }
+
+  // The same, for any case of the verifier test kit (service/test_cases.h),
+  // each the ordinary token with one defect:
+  //   expired            as `expired` above
+  //   retired-kid        the expired key, exp = now + token lifetime
+  //   unknown-kid        a key generated for this call (kid: its thumbprint)
+  //   not-yet-valid      nbf = exp + kFutureMargin
+  //   issued-in-future   iat = exp + kFutureMargin (nbf = now)
+  //   bad-signature      the signature's last byte XOR 1
+  //   alg-none           alg "none", empty signature
+  //   hs256-with-public-key  alg "HS256", HMAC keyed with the key's PEM SPKI
+  //   alg-mismatch       crypto::mismatched_alg_name, crypto::sign_mismatched
+  //   crit-unknown       "crit":[kUnknownCriticalHeader] and that header: true
+  //   wrong-issuer, wrong-audience  iss, aud with ".invalid" appended (aud
+  //                      even when no audience is configured)
+  //   missing-exp, kid-missing  without exp, without kid
+  //   valid, normal      the ordinary token
+  util::Result<std::string, ServiceError> issue(const TokenSubject& who, TokenCase kind,
                                                 std::span<const store::KeyRecord> keys);
 
  private:
