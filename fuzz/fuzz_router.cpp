@@ -30,10 +30,10 @@ http::ClientAddressPolicy trusting_loopback() {
 
 
 // The query of POST /auth as README documents it: the last "expired" field
-// decides; true, 1, yes or a bare name turn it on, false, 0 or no off; the
-// last "case" names a test case; anything else (a value neither on nor off,
-// an unknown case, expired on with a case, or a query that does not parse)
-// is a 400.
+// decides; true, 1, yes or a bare name turn it on, false, 0 or no off; one
+// "case" names a test case; anything else (a value neither on nor off, an
+// unknown or a repeated case, expired on with a case, or a query that does
+// not parse) is a 400.
 struct ExpectedQuery {
   bool expired = false;
   const service::TestCase* test_case = nullptr;
@@ -44,6 +44,7 @@ std::optional<ExpectedQuery> expected_query(std::string_view query) {
   ExpectedQuery q;
   for (const auto& [name, value] : *fields) {
     if (name == "case") {
+      if (q.test_case) return std::nullopt;  // given twice
       q.test_case = service::find_test_case(value);
       if (q.test_case == nullptr) return std::nullopt;
     }

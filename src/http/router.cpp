@@ -46,7 +46,8 @@ Response forwarded_for_error(const std::string& reason) {
 }
 
 // What POST /auth's query asks for: ?expired=true (also 1, yes or a bare
-// "expired"; false/0/no turn it off) or ?case=NAME, not both.
+// "expired"; false/0/no turn it off; the last one counts) or ?case=NAME
+// (once), not both.
 struct AuthQuery {
   bool expired = false;
   const service::TestCase* test_case = nullptr;
@@ -62,8 +63,11 @@ util::Result<AuthQuery, std::string> auth_query(std::string_view query) {
       else if (value == "false" || value == "0" || value == "no") q.expired = false;
       else return util::fail(std::string("expired must be true or false"));
     } else if (name == "case") {
+      // Once: a front or filter that reads the first of two would see another case.
+      if (q.test_case != nullptr) return util::fail(std::string("give case once"));
       q.test_case = service::find_test_case(value);
-      if (q.test_case == nullptr) return util::fail(std::string("case must be one of those GET /test-cases lists"));
+      if (q.test_case == nullptr)
+        return util::fail(std::string("case must name a case of the verifier test kit (GET /test-cases lists them)"));
     }
   }
   if (q.expired && q.test_case != nullptr) return util::fail(std::string("ask for case or expired, not both"));
@@ -126,31 +130,41 @@ Response Router::handle(const Request& request) const {
 
   // Every answer, errors included, goes through the HEAD handling below.
   Response response;
-  if (request.front_status != 0) {
-    response = front_error(request.front_status);
-  } else if (route == nullptr) {
-    response = error_response(404, "not_found", "no such endpoint");
-  } else if (route->get ? !is_get : request.method != "POST") {
-    response = error_response(405, "method_not_allowed",
-                              "use " + std::string(route->allow) + " on " + std::string(route->path));
-    response.set_header("Allow", std::string(route->allow));
-  } else if (request.body_too_large) {
-    response = error_response(413, "payload_too_large", "request body is too large");
-  } else {
-    try {
-      if (route->path == "/") response = root();
-      else if (route->path == "/.well-known/jwks.json") response = jwks(request);
-      else if (route->path == "/.well-known/openid-configuration") response = discovery(request);
-      else if (route->path == "/healthz") response = json_response(200, R"({"status":"ok"})");
-      else if (route->path == "/readyz") response = readiness(request);
-      else if (route->path == "/auth") response = auth(request);
-      else if (route->path == "/test-cases") response = test_cases();
-      else response = register_user(request);
-    } catch (const std::exception& e) {
-      // The services report failures as values; this is a last line of defence.
-      util::log_error(std::string("unhandled exception: ") + e.what());
-      response = error_response(500, "server_error", "internal server error");
+  try {
+    // While the test kit is off its path is like any unknown one, for every method.
+    std::optional<std::string> kit_list;
+    if (request.front_status == 0 && route != nullptr && route->path == "/test-cases") kit_list = api_.test_cases();
+    if (request.front_status != 0) {
+      response = front_error(request.front_status);
+    } else if (route == nullptr || (route->path == "/test-cases" && !kit_list)) {
+      response = error_response(404, "not_found", "no such endpoint");
+    } else if (route->get ? !is_get : request.method != "POST") {
+      response = error_response(405, "method_not_allowed",
+                                "use " + std::string(route->allow) + " on " + std::string(route->path));
+      response.set_header("Allow", std::string(route->allow));
+    } else if (request.body_too_large) {
+      response = error_response(413, "payload_too_large", "request body is too large");
+    } else if (route->path == "/") {
+      response = root();
+    } else if (route->path == "/.well-known/jwks.json") {
+      response = jwks(request);
+    } else if (route->path == "/.well-known/openid-configuration") {
+      response = discovery(request);
+    } else if (route->path == "/healthz") {
+      response = json_response(200, R"({"status":"ok"})");
+    } else if (route->path == "/readyz") {
+      response = readiness(request);
+    } else if (route->path == "/auth") {
+      response = auth(request);
+    } else if (route->path == "/test-cases") {
+      response = json_response(200, std::move(*kit_list));
+    } else {
+      response = register_user(request);
     }
+  } catch (const std::exception& e) {
+    // The services report failures as values; this is a last line of defence.
+    util::log_error(std::string("unhandled exception: ") + e.what());
+    response = error_response(500, "server_error", "internal server error");
   }
   if (request.method == "HEAD") {
     // GET's length, except for a 304, which has no body to give a length of.
@@ -219,11 +233,6 @@ Response Router::auth(const Request& request) const {
   return r;
 }
 
-Response Router::test_cases() const {
-  std::optional<std::string> list = api_.test_cases();
-  if (!list) return error_response(404, "not_found", "no such endpoint");
-  return json_response(200, std::move(*list));
-}
 
 Response Router::discovery(const Request& request) const {
   auto doc = api_.discovery(loopback_origin(request));

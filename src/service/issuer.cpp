@@ -105,8 +105,21 @@ util::Result<std::string, ServiceError> Issuer::issue_token(const TokenRequest& 
     keys.ensure();
     export_keys(keys.keys());
     const TokenSubject who{principal->subject, issuer.value(), settings_.audience};
-    auto token = TokenService(*db, master_, clock_, settings_.token_lifetime, settings_.alg)
-                     .issue(who, kind, keys.keys());
+    TokenService tokens(*db, master_, clock_, settings_.token_lifetime, settings_.alg,
+                        jwks_max_age(settings_.publish_lead));
+    std::optional<util::Result<std::string, ServiceError>> signed_token;
+    auto sign = [&] { signed_token = tokens.issue(who, kind, keys.keys()); };
+    // unknown-kid makes a key per request (RSA: a good part of a core for a
+    // tenth of a second): bounded by the slots that bound Argon2.
+    if (kind != TokenCase::kUnknownKid) {
+      sign();
+    } else if (source_->with_hashing_slot(settings_.register_concurrency, sign) == store::HashingSlot::kAllTaken) {
+      return util::fail(ServiceError{ErrorCode::kUnavailable, "too many expensive requests at once; retry shortly",
+                                     "auth: unknown-kid: all " + std::to_string(settings_.register_concurrency) +
+                                         " hashing slots are busy (JWKS_REGISTER_CONCURRENCY)",
+                                     1});
+    }
+    util::Result<std::string, ServiceError>& token = *signed_token;
     if (token && request.test_case) {
       util::log_info("test case " + std::string(request.test_case->name) + " token for " + request.client.address);
     }

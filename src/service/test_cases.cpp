@@ -9,6 +9,10 @@ constexpr TestCase kCases[] = {
     {TokenCase::kExpired, "expired", false,
      "exp is in the past and the key that signed it has expired: the key set no longer lists it",
      "RFC 7519 §4.1.4"},
+    {TokenCase::kExpPassed, "exp-passed", false,
+     "signed by the published key with exp an hour in the past: a verifier must compare exp with its clock (expired "
+     "alone would not show it, its key has also left the set)",
+     "RFC 7519 §4.1.4"},
     {TokenCase::kNotYetValid, "not-yet-valid", false,
      "nbf is an hour after the token's own exp, so the token is never valid; a verifier that ignores nbf accepts it",
      "RFC 7519 §4.1.5"},

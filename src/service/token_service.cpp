@@ -31,19 +31,30 @@ ServiceError cannot_sign(std::string detail) {
 
 }  // namespace
 
+const store::KeyRecord* TokenService::long_gone_key(std::span<const store::KeyRecord> keys, std::int64_t now) const {
+  // A verifier may hold a key set for the max-age it was served with (and
+  // libraries cache on their own, PyJWT 5 and jose 10 minutes): a key that
+  // left it later than that, plus an hour, could still verify for a correct
+  // verifier. One made already expired (for ?expired=true) was never in it.
+  const std::int64_t horizon = now - key_set_max_age_ - kFutureMargin;
+  const store::KeyRecord* best = nullptr;
+  for (const store::KeyRecord& k : keys) {
+    const bool gone = k.exp() <= horizon || (k.exp() <= now && k.created_at >= k.exp());
+    if (gone && k.alg == alg_ && (best == nullptr || k.exp() > best->exp())) best = &k;
+  }
+  return best;
+}
+
 util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& who, TokenCase kind,
                                                             std::span<const store::KeyRecord> keys) {
   const std::int64_t now = clock_.now();
   store::KeyRepository& repo = store_.keys();
-  // expired and retired-kid sign with a key the set no longer lists; every
-  // other case with the signing key (unknown-kid only for its times).
-  const bool expired_key = kind == TokenCase::kExpired || kind == TokenCase::kRetiredKid;
   std::optional<store::SealedKey> sealed;
-  if (expired_key) {
+  if (kind == TokenCase::kExpired) {
     sealed = repo.latest_expired(now, alg_);
-    if (!sealed) {
-      return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key is available",
-                                     "no expired key in the store"});
+  } else if (kind == TokenCase::kRetiredKid) {
+    if (const store::KeyRecord* gone = long_gone_key(keys, now)) {
+      if (auto envelope = repo.envelope(gone->row_id)) sealed = store::SealedKey{*gone, std::move(*envelope)};
     }
   } else {
     const store::KeyRecord* signer = signing_key(keys, now);
@@ -59,17 +70,34 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
     if (!envelope) throw std::runtime_error("key " + std::to_string(signer->row_id) + " vanished while signing");
     sealed = store::SealedKey{*signer, std::move(*envelope)};
   }
+  if (!sealed) {
+    return util::fail(ServiceError{ErrorCode::kUnavailable, "no signing key is available",
+                                   kind == TokenCase::kExpired
+                                       ? "no expired key in the store"
+                                       : "no expired key has been out of the key set long enough for retired-kid"});
+  }
   const store::KeyRecord& rec = sealed->record;
   const std::optional<crypto::JwsAlg> alg = crypto::parse_jws_alg(rec.alg);
   if (!alg) return util::fail(cannot_sign("key " + std::to_string(rec.row_id) + " has unsupported alg " + rec.alg));
-  auto key = crypto::open_private_key(master_, sealed->envelope);
-  if (!key) return util::fail(cannot_sign("key " + std::to_string(rec.row_id) + ": " + key.error()));
   std::string kid = rec.thumbprint.empty() ? std::to_string(rec.row_id) : rec.thumbprint;
+  // The private key is opened only to sign with it: alg-none signs nothing,
+  // hs256-with-public-key keys its MAC with the public JWK, and unknown-kid
+  // signs with a key of the same algorithm that lives for this call only (no
+  // store, no key set: no verifier will ever hold it).
+  crypto::PkeyPtr key;
   if (kind == TokenCase::kUnknownKid) {
-    // A key of the same algorithm that lives for this request only: no
-    // store, no key set, no verifier will ever hold it.
-    key.value() = crypto::generate_key(*alg);
-    kid = jose::jwk_thumbprint(jose::public_members_json(crypto::public_members(*key.value()))).value_or("");
+    key = crypto::generate_key(*alg);
+    auto thumbprint = jose::jwk_thumbprint(jose::public_members_json(crypto::public_members(*key)));
+    if (!thumbprint) return util::fail(cannot_sign("unknown-kid: the generated key has no thumbprint"));
+    kid = std::move(*thumbprint);
+  } else if (kind == TokenCase::kHs256WithPublicKey) {
+    auto members = jose::members_from_jwk(nlohmann::json::parse(rec.public_jwk, nullptr, false));
+    if (!members) return util::fail(cannot_sign("key " + std::to_string(rec.row_id) + ": its public JWK is unreadable"));
+    key = crypto::public_key(*members);
+  } else if (kind != TokenCase::kAlgNone) {
+    auto opened = crypto::open_private_key(master_, sealed->envelope);
+    if (!opened) return util::fail(cannot_sign("key " + std::to_string(rec.row_id) + ": " + opened.error()));
+    key = std::move(opened.value());
   }
 
   // Never past the key's exp, nor longer than the key's lifetime: another
@@ -77,10 +105,17 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
   std::int64_t iat = now, exp = std::min(now + token_lifetime_, rec.exp());
   if (rec.schedule.token_lifetime) exp = std::min(exp, now + *rec.schedule.token_lifetime);
   if (kind == TokenCase::kExpired) {
-    exp = std::min(rec.exp(), now - 1);  // in the past even in the second the key expired
+    // An hour in the past at least, beyond any verifier's leeway: a verifier
+    // that still holds the key (from a set cached before it expired) must
+    // refuse the token for its exp.
+    exp = std::min(rec.exp(), now - kFutureMargin);
     iat = exp - token_lifetime_;
   } else if (kind == TokenCase::kRetiredKid) {
     exp = now + token_lifetime_;  // the key is gone, not the token's time
+  }
+  if (kind == TokenCase::kExpPassed) {
+    exp = now - kFutureMargin;
+    iat = exp - token_lifetime_;
   }
   std::int64_t nbf = iat;
   if (kind == TokenCase::kNotYetValid) nbf = exp + kFutureMargin;
@@ -105,21 +140,20 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
   if (kind == TokenCase::kWrongAudience) claims["aud"] = who.audience + ".invalid";
   else if (!who.audience.empty()) claims["aud"] = who.audience;
 
-  const EVP_PKEY& pkey = *key.value();
   return jose::sign_compact(header.dump(), claims.dump(), [&](std::span<const std::uint8_t> input) {
     switch (kind) {
       case TokenCase::kAlgNone: return std::vector<std::uint8_t>{};
       case TokenCase::kHs256WithPublicKey: {
-        const std::array<std::uint8_t, 32> mac = crypto::hmac_sha256(bytes_of(crypto::export_spki_pem(pkey)), input);
+        const std::array<std::uint8_t, 32> mac = crypto::hmac_sha256(bytes_of(crypto::export_spki_pem(*key)), input);
         return std::vector<std::uint8_t>(mac.begin(), mac.end());
       }
-      case TokenCase::kAlgMismatch: return crypto::sign_mismatched(*alg, pkey, input);
+      case TokenCase::kAlgMismatch: return crypto::sign_mismatched(*alg, *key, input);
       case TokenCase::kBadSignature: {
-        std::vector<std::uint8_t> sig = crypto::sign(*alg, pkey, input);
+        std::vector<std::uint8_t> sig = crypto::sign(*alg, *key, input);
         sig.back() ^= 0x01;  // a byte, not a base64url character: its last one may carry only padding bits
         return sig;
       }
-      default: return crypto::sign(*alg, pkey, input);
+      default: return crypto::sign(*alg, *key, input);
     }
   });
 }

@@ -33,7 +33,6 @@ docs_page, verifiers_dir = sys.argv[1], sys.argv[2]
 base = os.environ["JWKS_BASE_URL"]
 alg = os.environ.get("JWKS_ALG") or "RS256"
 audience = os.environ["JWKS_AUDIENCE"]
-lifetime = 3600  # the server's JWKS_TOKEN_LIFETIME (with-front.sh leaves the default)
 failures = []
 
 
@@ -60,7 +59,7 @@ row = re.compile(r"^\| `([a-z0-9-]+)` \| (accept|reject) \| (.+?) \| (RFC [0-9]+
 documented = [dict(zip(("case", "expect", "why", "rfc"), m.groups()))
               for m in map(row.match, open(docs_page, encoding="utf-8").read().splitlines()) if m]
 check(documented == cases, f"{docs_page}'s table differs from GET /test-cases:\n  docs: {documented}\n  list: {cases}")
-check(len(cases) == 15, f"GET /test-cases lists {len(cases)} cases, not 15: {names}")
+check(len(cases) == 16, f"GET /test-cases lists {len(cases)} cases, not 16: {names}")
 check([c for c in cases if c["expect"] == "accept"] == [c for c in cases if c["case"] == "valid"],
       "only the control, valid, is to be accepted")
 
@@ -72,6 +71,10 @@ for c in cases:
     check(answer.get("case") == c["case"] and answer.get("expect") == c["expect"] and answer.get("why") == c["why"],
           f"POST /auth?case={c['case']} answered {answer}, not the listed case")
     tokens[c["case"]] = answer["token"]
+
+# The server's token lifetime, as its control token has it (jose's maxTokenAge).
+valid = json.loads(b64d(tokens["valid"].split(".")[1]))
+lifetime = valid["exp"] - valid["iat"]
 
 discovery = get_json("/.well-known/openid-configuration")
 issuer = discovery["issuer"]
@@ -163,9 +166,22 @@ for bites in ("alg-none", "hs256-with-public-key"):
     check(results[bites]["naive"] == "accept", f"the naive verifier does not fall for {bites}: {results[bites]['naive']}")
 check(results["valid"]["naive"] == "accept" and results["bad-signature"]["naive"].startswith("reject"),
       "the naive verifier does not check signatures at all: it proves nothing")
-for verifier in ("PyJWT bare", "jose bare"):
-    lax = [n for n in names if results[n][verifier] == "accept" and n != "valid"]
-    print(f"{verifier} accepts: {', '.join(lax) or 'nothing it should not'}")
+# What each library accepts bare, against the docs' table, for the versions it names.
+with open(os.path.join(verifiers_dir, "node_modules", "jose", "package.json"), encoding="utf-8") as f:
+    versions = {"PyJWT": jwt.__version__, "jose": json.load(f)["version"]}
+bare_rows = {m.group(1): (m.group(2), re.findall(r"`([a-z0-9-]+)`", m.group(3)))
+             for m in map(re.compile(r"^\| (PyJWT|jose) ([0-9.]+) \| .* \| ([^|]*) \|$").match,
+                          open(docs_page, encoding="utf-8").read().splitlines()) if m}
+for library in ("PyJWT", "jose"):
+    lax = [n for n in names if results[n][library + " bare"] == "accept" and n != "valid"]
+    print(f"{library} {versions[library]} bare accepts: {', '.join(lax) or 'nothing it should not'}")
+    documented_version, documented_lax = bare_rows.get(library, (None, None))
+    if check(documented_version is not None, f"{docs_page} has no row for {library} bare"):
+        if documented_version == versions[library]:
+            check(lax == documented_lax, f"{docs_page} says {library} {documented_version} bare accepts "
+                                         f"{documented_lax}, but it accepts {lax}")
+        else:
+            print(f"  ({docs_page} documents {library} {documented_version}, not this {versions[library]}: not compared)")
 
 # The docs' test loop with the docs' PyJWT verifier, as a reader runs them.
 def docs_block(marker):

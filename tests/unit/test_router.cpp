@@ -137,13 +137,14 @@ BOOST_AUTO_TEST_CASE(test_cases_are_asked_for_by_name) {
   BOOST_TEST(api.last_token_request->test_case == nullptr);
   BOOST_TEST(plain.body == R"({"token":"h.p.s"})");
   for (const char* q : {"case=", "case=Valid", "case=normal", "case=valid%20", "case=expired&expired=true",
-                        "expired=1&case=valid", "case=valid&case=nope"}) {
+                        "expired=1&case=valid", "case=valid&case=nope", "case=valid&case=alg-none",
+                        "case=valid&case=valid"}) {
     api.last_token_request.reset();
     expect_json_error(router.handle(request("POST", "/auth", q)), 400, "invalid_request");
     BOOST_TEST(!api.last_token_request.has_value(), q);
   }
-  // The last of a repeated case counts, as for any repeated field; expired=false is no conflict.
-  BOOST_TEST(router.handle(request("POST", "/auth", "case=valid&case=alg-none&expired=false")).status == 200);
+  // expired=false is no conflict.
+  BOOST_TEST(router.handle(request("POST", "/auth", "expired=false&case=alg-none&expired=0")).status == 200);
   BOOST_TEST(api.last_token_request->test_case == service::find_test_case("alg-none"));
 }
 
@@ -164,7 +165,11 @@ BOOST_AUTO_TEST_CASE(the_list_of_cases_is_there_only_while_the_kit_is_on) {
   BOOST_TEST(post.header("Allow").value_or("") == "GET, HEAD");
 
   api.test_cases_json.reset();
-  expect_json_error(router.handle(request("GET", "/test-cases")), 404, "not_found");
+  for (const char* m : {"GET", "POST", "PUT", "DELETE"})
+    expect_json_error(router.handle(request(m, "/test-cases")), 404, "not_found");
+  Response head_off = router.handle(request("HEAD", "/test-cases"));
+  BOOST_TEST(head_off.status == 404);
+  BOOST_TEST(head_off.body.empty());
 }
 
 BOOST_AUTO_TEST_CASE(method_not_allowed_matrix) {

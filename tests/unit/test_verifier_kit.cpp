@@ -13,6 +13,7 @@
 #include "jwks/crypto/pkcs8.h"
 #include "jwks/jose/thumbprint.h"
 #include "jwks/service/test_cases.h"
+#include "jwks/util/slot_lock.h"
 #include "key_fixtures.h"
 #include "stderr_capture.h"
 #include "vectors.h"
@@ -114,7 +115,7 @@ bool verifies_es384_on_p256(const Kit::Token& t, const store::KeyRecord& key) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(the_catalogue_lists_fifteen_cases_in_the_documented_order) {
+BOOST_AUTO_TEST_CASE(the_catalogue_lists_sixteen_cases_in_the_documented_order) {
   std::vector<std::string> names;
   for (const service::TestCase& c : service::test_cases()) {
     names.emplace_back(c.name);
@@ -123,7 +124,7 @@ BOOST_AUTO_TEST_CASE(the_catalogue_lists_fifteen_cases_in_the_documented_order) 
     BOOST_TEST(!c.why.empty());
     BOOST_TEST(c.rfc.starts_with("RFC "), c.name);
   }
-  const std::vector<std::string> expected{"expired", "not-yet-valid", "issued-in-future", "unknown-kid", "retired-kid",
+  const std::vector<std::string> expected{"expired", "exp-passed", "not-yet-valid", "issued-in-future", "unknown-kid", "retired-kid",
                                           "bad-signature", "alg-none", "hs256-with-public-key", "wrong-issuer",
                                           "wrong-audience", "missing-exp", "kid-missing", "alg-mismatch",
                                           "crit-unknown", "valid"};
@@ -133,13 +134,13 @@ BOOST_AUTO_TEST_CASE(the_catalogue_lists_fifteen_cases_in_the_documented_order) 
 
 BOOST_AUTO_TEST_CASE(the_list_as_json_leaves_wrong_audience_out_without_an_audience) {
   const nlohmann::json with = nlohmann::json::parse(service::test_cases_json(true));
-  BOOST_REQUIRE(with["cases"].size() == 15u);
+  BOOST_REQUIRE(with["cases"].size() == 16u);
   BOOST_TEST(with["cases"][0].dump() == nlohmann::json({{"case", "expired"}, {"expect", "reject"},
                                                         {"why", service::test_cases()[0].why},
                                                         {"rfc", "RFC 7519 §4.1.4"}}).dump());
-  BOOST_TEST(with["cases"][14]["expect"] == "accept");
+  BOOST_TEST(with["cases"][15]["expect"] == "accept");
   const nlohmann::json without = nlohmann::json::parse(service::test_cases_json(false));
-  BOOST_REQUIRE(without["cases"].size() == 14u);
+  BOOST_REQUIRE(without["cases"].size() == 15u);
   for (const auto& c : without["cases"]) BOOST_TEST(c["case"] != "wrong-audience");
 }
 
@@ -179,10 +180,17 @@ BOOST_AUTO_TEST_CASE(each_case_has_exactly_its_documented_header_and_claims) {
       }
       {
         auto t = kit.issue(TokenCase::kExpired);
-        const std::int64_t old_exp = std::min(kit.expired.exp(), kT0 - 1);
+        const std::int64_t old_exp = std::min(kit.expired.exp(), kT0 - service::kFutureMargin);
         BOOST_TEST(t.header == header(alg, old_kid));
         BOOST_TEST(t.claims == claims(t, old_exp - kHour, old_exp - kHour, old_exp));
         BOOST_TEST(Kit::verifies(t, kit.alg, kit.expired));
+      }
+      {
+        auto t = kit.issue(TokenCase::kExpPassed);
+        const std::int64_t passed = kT0 - service::kFutureMargin;
+        BOOST_TEST(t.header == header(alg, kid));
+        BOOST_TEST(t.claims == claims(t, passed - kHour, passed - kHour, passed));
+        BOOST_TEST(kit.verifies(t));
       }
       {
         auto t = kit.issue(TokenCase::kRetiredKid);
@@ -326,6 +334,48 @@ BOOST_AUTO_TEST_CASE(cases_of_the_expired_key_need_one) {
   }
 }
 
+// retired-kid never signs with a key a correct verifier may still hold: one
+// that left the key set less than its max-age plus an hour ago. The key made
+// expired for ?expired=true was never in the set; a rotated-out key is
+// taken once long gone; with neither, 503.
+BOOST_AUTO_TEST_CASE(retired_kid_waits_out_every_cached_key_set) {
+  RealStore s;
+  KeyManager km = s.manager();
+  km.ensure();  // the first signing key, and the expired key made at kT0 (never in the set)
+  const store::KeyRecord made_expired = s.db.keys().latest_expired(kT0)->record;
+  BOOST_TEST(made_expired.created_at >= made_expired.exp());
+  const std::int64_t max_age = 1800;
+  auto retired = [&] {
+    km.ensure();
+    return service::TokenService(s.db, s.master, s.clock, kHour, "RS256", max_age).issue(kWho, TokenCase::kRetiredKid,
+                                                                                         km.keys());
+  };
+  BOOST_TEST(kid_of(retired().value()) == made_expired.thumbprint);
+
+  // The first signing key expires (a day of signing plus a token lifetime):
+  // ?expired=true takes it at once, retired-kid only an hour and a max-age later.
+  const store::KeyRecord first = *service::signing_key(km.keys(), kT0);
+  s.clock.set(first.exp() + 1);
+  const std::string expired = s.tokens().issue(kWho, TokenCase::kExpired, {}).value();
+  BOOST_TEST(kid_of(expired) == first.thumbprint);
+  BOOST_TEST(claims_of(expired)["exp"] == first.exp() + 1 - service::kFutureMargin);  // beyond a leeway even now
+  BOOST_TEST(kid_of(retired().value()) == made_expired.thumbprint);
+  s.clock.set(first.exp() + max_age + service::kFutureMargin - 1);
+  BOOST_TEST(kid_of(retired().value()) == made_expired.thumbprint);
+  s.clock.set(first.exp() + max_age + service::kFutureMargin);
+  BOOST_TEST(kid_of(retired().value()) == first.thumbprint);
+
+  // Without the made-expired key, a key that left the set a second ago is no stand-in.
+  store::Transaction tx(s.db.database(), store::TransactionMode::kImmediate);
+  s.db.keys().remove(made_expired.row_id);
+  tx.commit();
+  s.clock.set(first.exp() + 1);
+  auto none = retired();
+  BOOST_REQUIRE(!none.ok());
+  BOOST_TEST((none.error().code == service::ErrorCode::kUnavailable));
+  BOOST_TEST(none.error().log_detail == "no expired key has been out of the key set long enough for retired-kid");
+}
+
 namespace {
 
 service::TokenRequest kit_request(const char* name) {
@@ -375,6 +425,22 @@ BOOST_AUTO_TEST_CASE(the_issuer_serves_cases_under_its_rate_limit_and_logs_each)
   BOOST_TEST(log.find("test case alg-none token for 192.0.2.7") != std::string::npos, log);
   BOOST_TEST(log.find("test case valid token for 192.0.2.7") != std::string::npos, log);
   BOOST_TEST(log.find("test case unknown-kid token for 192.0.2.7") != std::string::npos, log);
+
+  // unknown-kid's key generation takes a hashing slot, as Argon2 does: with
+  // the only one held, it is refused at once.
+  settings.register_concurrency = 1;
+  clock.advance(1);
+  {
+    std::optional<util::SlotLock> held;
+    BOOST_REQUIRE((util::SlotLock::try_acquire(settings.db_path + "-hashing", 1, held) ==
+                   util::SlotLock::Outcome::kAcquired));
+    service::Issuer busy{settings, master, clock, factory};
+    auto refused = busy.issue_token(kit_request("unknown-kid"));
+    BOOST_REQUIRE(!refused.ok());
+    BOOST_TEST((refused.error().code == service::ErrorCode::kUnavailable));
+    BOOST_TEST(refused.error().retry_after_seconds == 1);
+    BOOST_TEST(busy.issue_token(kit_request("valid")).ok());  // only the costly case waits
+  }
 
   settings.audience = "api://kit";
   service::Issuer with_audience{settings, master, clock, factory};

@@ -17,7 +17,7 @@ class Router {
   // believed and how IPv6 clients are counted (see client_address.h).
   explicit Router(service::Api& api, ClientAddressPolicy clients = {}) : api_(api), clients_(std::move(clients)) {}
 
-  // Routes on the path (unknown: 404), then the method (wrong: 405 with
+  // Routes on the path (unknown, or /test-cases while the kit is off: 404), then the method (wrong: 405 with
   // Allow), then the body size (413), then the handler. HEAD is answered like
   // GET without a body but with GET's Content-Length. Never throws.
   Response handle(const Request& request) const;
@@ -29,7 +29,6 @@ class Router {
   Response register_user(const Request& request) const;
   Response discovery(const Request& request) const;
   Response readiness(const Request& request) const;
-  Response test_cases() const;
 
   service::Api& api_;
   ClientAddressPolicy clients_;

@@ -15,6 +15,7 @@ namespace jwks::service {
 enum class TokenCase {
   kNormal,           // POST /auth
   kExpired,          // ?expired=true or ?case=expired
+  kExpPassed,
   kNotYetValid,
   kIssuedInFuture,
   kUnknownKid,

@@ -27,16 +27,24 @@ class TokenService {
   // References must outlive the service.
   // Signs with the key the schedule makes active; `alg` (RS256, PS256, ES256
   // or EdDSA) chooses the expired key for ?expired=true.
+  // `key_set_max_age`: how long verifiers may keep the key set (the JWKS
+  // max-age), which retired-kid waits out.
   TokenService(store::Store& store, const crypto::MasterKey& master, const Clock& clock, std::int64_t token_lifetime,
-               std::string alg = "RS256")
-      : store_(store), master_(master), clock_(clock), token_lifetime_(token_lifetime), alg_(std::move(alg)) {}
+               std::string alg = "RS256", std::int64_t key_set_max_age = 0)
+      : store_(store),
+        master_(master),
+        clock_(clock),
+        token_lifetime_(token_lifetime),
+        alg_(std::move(alg)),
+        key_set_max_age_(key_set_max_age) {}
 
   // Signs {"iss","sub","aud","iat","nbf","exp","jti"} (jti: 128 random bits,
   // base64url; iss and aud only when set) with the signing key of the
   // schedule (service/key_schedule.h); exp = min(now + token lifetime, key's
   // exp), so no token outlives its key's publication. With
   // `expired`, signs with the most recently expired key instead, and
-  // exp = that key's exp (at most now - 1), iat = nbf = exp - token lifetime.
+  // exp = that key's exp, at most now - kFutureMargin (an hour ago: past any
+  // leeway), iat = nbf = exp - token lifetime.
   // The private key is decrypted for this call only and freed before return.
   // Fails with kUnavailable when no key may sign now (retry_after: until the
   // next one may), kInternal when a key
@@ -51,8 +59,12 @@ class TokenService {
   // The same, for any case of the verifier test kit (service/test_cases.h),
   // each the ordinary token with one defect:
   //   expired            as `expired` above
-  //   retired-kid        the expired key, exp = now + token lifetime
-  //   unknown-kid        a key generated for this call (kid: its thumbprint)
+  //   retired-kid        the most recently expired key of `alg` that left the
+  //                      key set over key_set_max_age + kFutureMargin ago, or
+  //                      was made expired (never in it); exp = now + lifetime
+  //   exp-passed         exp = now - kFutureMargin, iat = nbf = exp - lifetime
+  //   unknown-kid        a key generated for this call (kid: its thumbprint):
+  //                      RSA generation is slow, the caller bounds it
   //   not-yet-valid      nbf = exp + kFutureMargin
   //   issued-in-future   iat = exp + kFutureMargin (nbf = now)
   //   bad-signature      the signature's last byte XOR 1
@@ -68,11 +80,15 @@ class TokenService {
                                                 std::span<const store::KeyRecord> keys);
 
  private:
+  // retired-kid's key, from `keys`; nullptr if none has been gone long enough.
+  const store::KeyRecord* long_gone_key(std::span<const store::KeyRecord> keys, std::int64_t now) const;
+
   store::Store& store_;
   const crypto::MasterKey& master_;
   const Clock& clock_;
   std::int64_t token_lifetime_;
   std::string alg_;
+  std::int64_t key_set_max_age_;
 };
 
 }  // namespace jwks::service
