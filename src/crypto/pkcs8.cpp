@@ -4,10 +4,12 @@
 #include <openssl/err.h>
 
 namespace jwks::crypto {
+namespace {
 
-SecureBytes export_pkcs8_der(const EVP_PKEY& key) {
-  EncoderCtxPtr ctx(OSSL_ENCODER_CTX_new_for_pkey(&key, OSSL_KEYMGMT_SELECT_KEYPAIR, "DER",
-                                                  "PrivateKeyInfo", nullptr));
+// `key` (the parts `selection` names) through an OSSL_ENCODER, into a buffer
+// wiped when it dies; OpenSSL's own copy is cleared as it is freed.
+SecureBytes encode(const EVP_PKEY& key, int selection, const char* format, const char* structure) {
+  EncoderCtxPtr ctx(OSSL_ENCODER_CTX_new_for_pkey(&key, selection, format, structure, nullptr));
   if (!ctx || OSSL_ENCODER_CTX_get_num_encoders(ctx.get()) == 0)
     throw_openssl_error("OSSL_ENCODER_CTX_new_for_pkey");
   unsigned char* data = nullptr;
@@ -18,17 +20,15 @@ SecureBytes export_pkcs8_der(const EVP_PKEY& key) {
   return out;
 }
 
+}  // namespace
+
+SecureBytes export_pkcs8_der(const EVP_PKEY& key) {
+  return encode(key, OSSL_KEYMGMT_SELECT_KEYPAIR, "DER", "PrivateKeyInfo");
+}
+
 std::string export_spki_pem(const EVP_PKEY& key) {
-  EncoderCtxPtr ctx(OSSL_ENCODER_CTX_new_for_pkey(&key, OSSL_KEYMGMT_SELECT_PUBLIC_KEY, "PEM",
-                                                  "SubjectPublicKeyInfo", nullptr));
-  if (!ctx || OSSL_ENCODER_CTX_get_num_encoders(ctx.get()) == 0)
-    throw_openssl_error("OSSL_ENCODER_CTX_new_for_pkey(PEM)");
-  unsigned char* data = nullptr;
-  std::size_t len = 0;
-  if (OSSL_ENCODER_to_data(ctx.get(), &data, &len) != 1) throw_openssl_error("OSSL_ENCODER_to_data(PEM)");
-  std::string pem(reinterpret_cast<const char*>(data), len);
-  OPENSSL_free(data);
-  return pem;
+  const SecureBytes pem = encode(key, OSSL_KEYMGMT_SELECT_PUBLIC_KEY, "PEM", "SubjectPublicKeyInfo");
+  return std::string(reinterpret_cast<const char*>(pem.data()), pem.size());
 }
 
 util::Result<PkeyPtr, KeyDecodeError> import_pkcs8_der(std::span<const std::uint8_t> der) {

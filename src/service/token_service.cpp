@@ -112,8 +112,7 @@ util::Result<std::string, ServiceError> TokenService::issue(const TokenSubject& 
     iat = exp - token_lifetime_;
   } else if (kind == TokenCase::kRetiredKid) {
     exp = now + token_lifetime_;  // the key is gone, not the token's time
-  }
-  if (kind == TokenCase::kExpPassed) {
+  } else if (kind == TokenCase::kExpPassed) {
     exp = now - kFutureMargin;
     iat = exp - token_lifetime_;
   }

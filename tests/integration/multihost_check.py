@@ -12,17 +12,11 @@ import urllib.request
 
 import jwt
 
+from checks import check, failures
+
 hosts = [os.environ["JWKS_HOST_A"], os.environ["JWKS_HOST_B"]]
 issuer = os.environ["JWKS_ISSUER"]
 db = os.environ["JWKS_DB"]
-failures = []
-
-
-def check(ok, message):
-    if not ok:
-        print("FAIL:", message)
-        failures.append(message)
-    return ok
 
 
 def request(host, method, path, body=None, client="192.0.2.1"):

@@ -13,25 +13,12 @@ import urllib.request
 
 import jwt
 
+from checks import check, failures, give_up
+
 base = os.environ["JWKS_BASE_URL"]
 expected_alg = os.environ.get("JWKS_ALG") or "RS256"
 # The JWK each algorithm must be published as: (kty, crv or None).
 KEY_KIND = {"RS256": ("RSA", None), "PS256": ("RSA", None), "ES256": ("EC", "P-256"), "EdDSA": ("OKP", "Ed25519")}
-failures = []
-
-
-def check(ok, message):
-    """Records a failure; the run goes on so that every failed check is shown."""
-    if not ok:
-        print("FAIL:", message)
-        failures.append(message)
-    return ok
-
-
-def give_up(message):
-    """A failure after which the rest cannot run."""
-    check(False, message)
-    sys.exit(1)
 
 
 def token(query=""):

@@ -29,18 +29,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from checks import check, failures
+
 docs_page, verifiers_dir = sys.argv[1], sys.argv[2]
 base = os.environ["JWKS_BASE_URL"]
 alg = os.environ.get("JWKS_ALG") or "RS256"
 audience = os.environ["JWKS_AUDIENCE"]
-failures = []
-
-
-def check(ok, message):
-    if not ok:
-        print("FAIL:", message)
-        failures.append(message)
-    return ok
 
 
 def get_json(path):

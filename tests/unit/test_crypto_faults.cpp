@@ -251,6 +251,8 @@ struct WarmUp {
     crypto::generate_key(JwsAlg::kEdDSA);
     crypto::generate_rsa(512);
     crypto::sha256(bytes(m));
+    crypto::hmac_sha256(bytes(m), bytes(m));
+    crypto::export_spki_pem(*keys().rsa);
     char buf[256];
     ERR_error_string_n(ERR_PACK(ERR_LIB_EVP, 0, ERR_R_MALLOC_FAILURE), buf, sizeof buf);
   }
@@ -536,6 +538,23 @@ BOOST_AUTO_TEST_CASE(thumbprint_is_the_known_answer_or_throws) {
       [&](const std::optional<std::string>& t, bool) {
         BOOST_TEST(t.value_or("") == expected);
         return t == expected;
+      });
+}
+
+// The test kit's HMAC (RFC 4231 §4.3) and PEM (of the RFC 7515 A.2 key): the
+// known answer, or CryptoError.
+BOOST_AUTO_TEST_CASE(hmac_and_pem_are_the_known_answer_or_throw) {
+  under_allocation_failures(
+      "hmac_sha256", [&] { return crypto::hmac_sha256(bytes(test::kRfc4231Case2Key), bytes(test::kRfc4231Case2Data)); },
+      [&](const std::array<std::uint8_t, 32>& mac, bool) {
+        BOOST_TEST(jose::base64url_encode(mac) == test::kRfc4231Case2Mac);
+        return jose::base64url_encode(mac) == test::kRfc4231Case2Mac;
+      });
+  under_allocation_failures(
+      "export_spki_pem", [&] { return crypto::export_spki_pem(*keys().rsa); },
+      [&](const std::string& pem, bool) {
+        BOOST_TEST(pem == test::kRfc7515A2SpkiPem);
+        return pem == test::kRfc7515A2SpkiPem;
       });
 }
 

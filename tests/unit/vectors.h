@@ -51,4 +51,23 @@ inline std::vector<std::uint8_t> key_material_layout(std::uint8_t type,
   return out;
 }
 
+// The RFC 7515 A.2 RSA public key as a PEM SubjectPublicKeyInfo, as OpenSSL
+// and Python's cryptography print it.
+inline constexpr const char* kRfc7515A2SpkiPem =
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAofgWCuLjybRlzo0tZWJj\n"
+    "NiuSfb4p4fAkd/wWJcyQoTbji9k0l8W26mPddxHmfHQp+Vaw+4qPCJrcS2mJPMEz\n"
+    "P1Pt0Bm4d4QlL+yRT+SFd2lZS+pCgNMsD1W/YpRPEwOWvG6b32690r2jZ47soMZo\n"
+    "9wGzjb/7OMg0LOL+bSf63kpaSHSXndS5z5rexMdbBYUsLA9e+KXBdQOS+UTo7WTB\n"
+    "EMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6/I5IhlJH7aGhyxX\n"
+    "FvUK+DWNmoudF8NAco9/h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXp\n"
+    "oQIDAQAB\n"
+    "-----END PUBLIC KEY-----\n";
+
+// RFC 4231 §4.3 (test case 2): HMAC-SHA256 of "what do ya want for nothing?"
+// under "Jefe", base64url.
+inline constexpr const char* kRfc4231Case2Key = "Jefe";
+inline constexpr const char* kRfc4231Case2Data = "what do ya want for nothing?";
+inline constexpr const char* kRfc4231Case2Mac = "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM";
+
 }  // namespace jwks::test

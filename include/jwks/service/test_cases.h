@@ -37,7 +37,7 @@ struct TestCase {
   std::string_view name;  // ?case=
   bool accept;            // what a correct verifier does: "accept" or "reject"
   std::string_view why;
-  std::string_view rfc;   // the rule it comes from
+  std::string_view rfc;   // the section defining the claim, header or key set the rule is about
 };
 
 // Every case, in the documented order (kNormal is not one).
