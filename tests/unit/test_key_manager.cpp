@@ -14,6 +14,7 @@
 #include "key_fixtures.h"
 
 using namespace jwks;
+using service::TokenCase;
 using namespace jwks::test;
 
 BOOST_FIXTURE_TEST_CASE(ensure_creates_a_signing_and_an_expired_key_once, FakeStore) {
@@ -212,7 +213,8 @@ BOOST_FIXTURE_TEST_CASE(a_forced_retirement_stops_signing_until_a_successor_may_
 
   // Meanwhile /auth answers 503 with Retry-After until the successor may sign.
   crypto::MasterKey master = test_master();
-  auto refused = service::TokenService(db, master, clock, kHour).issue({"alice", "", ""}, false, db.keys().all());
+  auto refused = service::TokenService(db, master, clock, kHour)
+      .issue({"alice", "", ""}, TokenCase::kNormal, db.keys().all());
   BOOST_REQUIRE(!refused.ok());
   BOOST_TEST((refused.error().code == service::ErrorCode::kUnavailable));
   BOOST_TEST(refused.error().retry_after_seconds == kHour);

@@ -17,6 +17,7 @@
 #include "jwks/store/schema.h"
 
 using namespace jwks;
+using service::TokenCase;
 using service::KeyState;
 using store::KeyRecord;
 using store::KeySchedule;
@@ -437,7 +438,7 @@ class SimulatedWeek {
   // A token is issued, unless a forced retirement's successor still waits
   // out its lead; then the refusal says how long to wait.
   void a_token_is_issued_or_refused_only_after_the_forced_retirement() {
-    auto token = tokens_.issue({"alice", "", ""}, false, db_.keys().all());
+    auto token = tokens_.issue({"alice", "", ""}, TokenCase::kNormal, db_.keys().all());
     if (!token) {
       BOOST_TEST((token.error().code == service::ErrorCode::kUnavailable));
       BOOST_TEST((forced_at_ > 0 && now_ < forced_at_ + kPolicy.publish_lead));
@@ -452,7 +453,7 @@ class SimulatedWeek {
 
   // ?expired=true: signed by a key that is not published, already expired.
   void an_expired_token_comes_from_an_unpublished_key() {
-    auto old = tokens_.issue({"alice", "", ""}, true, {});
+    auto old = tokens_.issue({"alice", "", ""}, TokenCase::kExpired, {});
     BOOST_REQUIRE(old.ok());
     const auto parts = jose::parse_compact(old.value());
     BOOST_TEST(published_.count(nlohmann::json::parse(parts->header_json)["kid"].get<std::string>()) == 0u);

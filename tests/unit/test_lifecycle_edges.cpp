@@ -12,6 +12,7 @@
 #include "jwks/store/statement.h"
 
 using namespace jwks;
+using service::TokenCase;
 using service::SchedulePolicy;
 using store::KeyRecord;
 using store::KeySchedule;
@@ -83,14 +84,14 @@ BOOST_AUTO_TEST_CASE(a_forced_retirement_in_a_v3_store_never_hands_back_to_an_ol
   service::KeyManager km(upgraded, clock, factory, kPolicy);
   service::TokenService tokens(upgraded, master, clock, kHour);
   km.ensure();
-  auto before = tokens.issue({"u", "", ""}, false, km.keys());
+  auto before = tokens.issue({"u", "", ""}, TokenCase::kNormal, km.keys());
   BOOST_REQUIRE(before.ok());
   BOOST_TEST(kid_of(before.value()) == l2.thumbprint);  // the newer legacy key signs
 
   BOOST_TEST((km.retire(l2.thumbprint, true).outcome == service::RetireResult::Outcome::kRetired));
   clock.advance(kMinute);
   km.ensure();
-  auto after = tokens.issue({"u", "", ""}, false, km.keys());
+  auto after = tokens.issue({"u", "", ""}, TokenCase::kNormal, km.keys());
   BOOST_TEST_REQUIRE(!after.ok(), "signed by " << (after.ok() ? kid_of(after.value()) : "")
                                                << " (l1 = " << l1.thumbprint << ") after a forced retirement");
 }

@@ -8,6 +8,7 @@
 #include "key_fixtures.h"
 
 using namespace jwks;
+using service::TokenCase;
 using namespace jwks::test;
 
 BOOST_AUTO_TEST_CASE(keys_from_before_thumbprint_kids_keep_their_old_kid) {
@@ -39,7 +40,8 @@ BOOST_AUTO_TEST_CASE(keys_from_before_thumbprint_kids_keep_their_old_kid) {
 
   // A token the old release signed (kid "1") still finds its key, and new
   // tokens name the same key by its thumbprint.
-  auto token = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false, db.keys().all());
+  auto token = service::TokenService(db, master, clock, 3600)
+      .issue({"alice", "", ""}, TokenCase::kNormal, db.keys().all());
   BOOST_REQUIRE(token.ok());
   const std::string kid = nlohmann::json::parse(jose::parse_compact(token.value())->header_json)["kid"];
   BOOST_TEST(kid == old.thumbprint);
@@ -80,7 +82,7 @@ BOOST_AUTO_TEST_CASE(a_v3_store_hands_over_without_unpublishing_live_tokens) {
   std::map<std::string, std::int64_t> last_exp;  // kid -> the latest exp it signed
   for (; clock.now() < kT0 + 3 * kHour; clock.advance(60)) {
     km.ensure();  // as each request does
-    auto token = tokens.issue({"u", "", ""}, false, km.keys());
+    auto token = tokens.issue({"u", "", ""}, TokenCase::kNormal, km.keys());
     BOOST_TEST_REQUIRE(token.ok(), "no token at +" << clock.now() - kT0 << ": " << (token.ok() ? "" : token.error().log_detail));
     std::int64_t& latest = last_exp[kid_of(token.value())];
     latest = std::max(latest, claims_of(token.value())["exp"].get<std::int64_t>());

@@ -5,6 +5,7 @@
 #include "key_fixtures.h"
 
 using namespace jwks;
+using service::TokenCase;
 using namespace jwks::test;
 
 BOOST_FIXTURE_TEST_CASE(no_keys_are_added_under_a_different_master_key, RealStore) {
@@ -48,8 +49,10 @@ BOOST_AUTO_TEST_CASE(rekey_moves_every_key_to_the_new_master_key_or_nothing) {
     BOOST_TEST(!crypto::open_private_key(old_key, k.envelope).ok());
   }
   // Tokens still sign, with the new master key only.
-  BOOST_TEST(service::TokenService(db, fresh, clock, 3600).issue({"a", "", ""}, false, db.keys().all()).ok());
-  BOOST_TEST(!service::TokenService(db, old_key, clock, 3600).issue({"a", "", ""}, false, db.keys().all()).ok());
+  BOOST_TEST(service::TokenService(db, fresh, clock, 3600)
+      .issue({"a", "", ""}, TokenCase::kNormal, db.keys().all()).ok());
+  BOOST_TEST(!service::TokenService(db, old_key, clock, 3600)
+      .issue({"a", "", ""}, TokenCase::kNormal, db.keys().all()).ok());
 }
 
 // Keys sealed as PKCS#8 by builds before raw components: rekey rewrites them in

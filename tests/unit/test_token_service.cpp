@@ -6,13 +6,14 @@
 #include "key_fixtures.h"
 
 using namespace jwks;
+using service::TokenCase;
 using namespace jwks::test;
 
 BOOST_FIXTURE_TEST_CASE(tokens_verify_and_respect_key_expiry, RealStore) {
   manager().ensure();
   service::TokenService tokens(db, master, clock, 3600);
 
-  auto token = tokens.issue({"alice", "https://issuer.example", "api://test"}, false, db.keys().all());
+  auto token = tokens.issue({"alice", "https://issuer.example", "api://test"}, TokenCase::kNormal, db.keys().all());
   BOOST_REQUIRE(token.ok());
   auto parts = jose::parse_compact(token.value());
   BOOST_REQUIRE(parts.has_value());
@@ -44,14 +45,14 @@ BOOST_FIXTURE_TEST_CASE(tokens_verify_and_respect_key_expiry, RealStore) {
   // (a key from before schedules) ends with its key.
   store::Statement(db.database(), "UPDATE keys SET exp = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.row_id).run();
   store::Statement(db.database(), "UPDATE key_schedule SET retire_at = ? WHERE kid = ?").bind(1, kT0 + 600).bind(2, signing.row_id).run();
-  auto late = tokens.issue({"alice", "https://issuer.example", "api://test"}, false, db.keys().all());
+  auto late = tokens.issue({"alice", "https://issuer.example", "api://test"}, TokenCase::kNormal, db.keys().all());
   BOOST_REQUIRE(late.ok());
   BOOST_TEST(nlohmann::json::parse(jose::parse_compact(late.value())->payload_json)["exp"] == kT0 + 600);
 }
 
 BOOST_FIXTURE_TEST_CASE(expired_tokens_use_an_expired_key_and_expire_in_the_past, RealStore) {
   manager().ensure();
-  auto token = service::TokenService(db, master, clock, 3600).issue({"anonymous", "", ""}, true, {});
+  auto token = service::TokenService(db, master, clock, 3600).issue({"anonymous", "", ""}, TokenCase::kExpired, {});
   BOOST_REQUIRE(token.ok());
   auto parts = jose::parse_compact(token.value());
   auto header = nlohmann::json::parse(parts->header_json);
@@ -69,7 +70,8 @@ BOOST_FIXTURE_TEST_CASE(undecryptable_key_is_an_error_not_a_crash, RealStore) {
   manager().ensure();
 
   crypto::MasterKey other = test_master("a different master secret, also 32+ bytes");
-  auto wrong = service::TokenService(db, other, clock, 3600).issue({"alice", "", ""}, false, db.keys().all());
+  auto wrong = service::TokenService(db, other, clock, 3600)
+      .issue({"alice", "", ""}, TokenCase::kNormal, db.keys().all());
   BOOST_REQUIRE(!wrong.ok());
   BOOST_TEST((wrong.error().code == service::ErrorCode::kInternal));
   BOOST_TEST(wrong.error().log_detail.find("authentication") != std::string::npos);
@@ -77,7 +79,8 @@ BOOST_FIXTURE_TEST_CASE(undecryptable_key_is_an_error_not_a_crash, RealStore) {
 
   store::Statement corrupt(db.database(), "UPDATE keys SET key = substr(key, 1, 20)");
   corrupt.run();
-  auto truncated = service::TokenService(db, master, clock, 3600).issue({"alice", "", ""}, false, db.keys().all());
+  auto truncated = service::TokenService(db, master, clock, 3600)
+      .issue({"alice", "", ""}, TokenCase::kNormal, db.keys().all());
   BOOST_REQUIRE(!truncated.ok());
   BOOST_TEST(truncated.error().log_detail.find("truncated") != std::string::npos);
 }
@@ -91,14 +94,14 @@ BOOST_FIXTURE_TEST_CASE(a_lowered_token_lifetime_keeps_keys_published_for_their_
   after.token_lifetime = 5 * 60;
   manager(before).ensure();
   clock.set(kT0 + 100);
-  const std::string old_token = tokens(kHour).issue({"a", "", ""}, false, db.keys().all()).value();
+  const std::string old_token = tokens(kHour).issue({"a", "", ""}, TokenCase::kNormal, db.keys().all()).value();
   const std::int64_t old_exp = claims_of(old_token)["exp"];
   BOOST_TEST(old_exp == kT0 + 100 + kHour);
 
   clock.set(kT0 + 200);
   KeyManager km = manager(after);
   km.rotate_now();
-  const std::string fresh = tokens(after.token_lifetime).issue({"a", "", ""}, false, km.keys()).value();
+  const std::string fresh = tokens(after.token_lifetime).issue({"a", "", ""}, TokenCase::kNormal, km.keys()).value();
   BOOST_TEST(kid_of(fresh) == kid_of(old_token));  // the successor waits its lead
   BOOST_TEST(claims_of(fresh)["exp"] == kT0 + 200 + 5 * 60);
   for (clock.set(kT0 + 300); clock.now() < old_exp; clock.advance(300)) {
@@ -114,7 +117,8 @@ BOOST_FIXTURE_TEST_CASE(a_lowered_token_lifetime_keeps_keys_published_for_their_
 // with the shorter one can never unpublish the key under them.
 BOOST_FIXTURE_TEST_CASE(a_raised_token_lifetime_takes_effect_once_the_key_is_raised, RealStore) {
   manager().ensure();
-  const std::int64_t capped = claims_of(tokens(3 * kHour).issue({"a", "", ""}, false, db.keys().all()).value())["exp"];
+  const std::int64_t capped = claims_of(tokens(3 * kHour)
+      .issue({"a", "", ""}, TokenCase::kNormal, db.keys().all()).value())["exp"];
   BOOST_TEST(capped == kT0 + kHour);
   SchedulePolicy longer = kPolicy;
   longer.token_lifetime = 3 * kHour;
@@ -125,7 +129,8 @@ BOOST_FIXTURE_TEST_CASE(a_raised_token_lifetime_takes_effect_once_the_key_is_rai
   BOOST_REQUIRE(signing != nullptr);
   BOOST_TEST(signing->schedule.token_lifetime.value_or(0) == 3 * kHour);
   BOOST_TEST(signing->exp() == signing->schedule.retire_at + 3 * kHour);
-  BOOST_TEST(claims_of(tokens(3 * kHour).issue({"a", "", ""}, false, keys).value())["exp"] == kT0 + 3 * kHour);
+  BOOST_TEST(claims_of(tokens(3 * kHour)
+      .issue({"a", "", ""}, TokenCase::kNormal, keys).value())["exp"] == kT0 + 3 * kHour);
   BOOST_TEST(km.ensure().rescheduled == 0);  // raised once, not on every request
 }
 
@@ -146,14 +151,14 @@ BOOST_FIXTURE_TEST_CASE(a_forced_retirement_never_reactivates_the_previous_key, 
   for (std::int64_t t = clock.now(); t < kT0 + kDay + 60 + kHour; t += 300) {
     clock.set(t);
     km.ensure();
-    auto refused = tokens().issue({"x", "", ""}, false, km.keys());
+    auto refused = tokens().issue({"x", "", ""}, TokenCase::kNormal, km.keys());
     BOOST_TEST_REQUIRE(!refused.ok(), "a token was signed by " << (refused.ok() ? kid_of(refused.value()) : "")
                                                                 << " at +" << t - kT0);
     BOOST_TEST((refused.error().code == service::ErrorCode::kUnavailable));
   }
   clock.set(kT0 + kDay + 60 + kHour);
   km.ensure();
-  auto token = tokens().issue({"x", "", ""}, false, km.keys());
+  auto token = tokens().issue({"x", "", ""}, TokenCase::kNormal, km.keys());
   BOOST_REQUIRE_MESSAGE(token.ok(), (token.ok() ? "" : token.error().log_detail));
   BOOST_TEST(kid_of(token.value()) != second_kid);
 }
@@ -162,15 +167,17 @@ BOOST_FIXTURE_TEST_CASE(a_forced_retirement_never_reactivates_the_previous_key, 
 // none of it (a store that switched JWKS_ALG, or has no expired key yet) is
 // 503, never a token from another algorithm's key nor from a live key.
 BOOST_FIXTURE_TEST_CASE(an_expired_token_needs_an_expired_key_of_the_configured_alg, RealStore) {
-  auto none = tokens().issue({"a", "", ""}, true, {});  // nothing in the store yet
+  auto none = tokens().issue({"a", "", ""}, TokenCase::kExpired, {});  // nothing in the store yet
   BOOST_REQUIRE(!none.ok());
   BOOST_TEST((none.error().code == service::ErrorCode::kUnavailable));
   BOOST_TEST(none.error().description == "no signing key is available");
   BOOST_TEST(none.error().log_detail == "no expired key in the store");
 
   manager().ensure();  // an RS256 signing key and an expired RS256 key
-  BOOST_TEST(service::TokenService(db, master, clock, kHour, "RS256").issue({"a", "", ""}, true, {}).ok());
-  auto other_alg = service::TokenService(db, master, clock, kHour, "ES256").issue({"a", "", ""}, true, {});
+  BOOST_TEST(service::TokenService(db, master, clock, kHour, "RS256")
+      .issue({"a", "", ""}, TokenCase::kExpired, {}).ok());
+  auto other_alg = service::TokenService(db, master, clock, kHour, "ES256")
+      .issue({"a", "", ""}, TokenCase::kExpired, {});
   BOOST_REQUIRE(!other_alg.ok());
   BOOST_TEST((other_alg.error().code == service::ErrorCode::kUnavailable));
   BOOST_TEST(other_alg.error().log_detail == "no expired key in the store");
@@ -179,7 +186,7 @@ BOOST_FIXTURE_TEST_CASE(an_expired_token_needs_an_expired_key_of_the_configured_
 // No key may sign: the client is told when to come back, the seconds until
 // the next key may sign, or a minute when none is scheduled at all.
 BOOST_FIXTURE_TEST_CASE(a_refusal_without_a_signing_key_says_when_to_retry, RealStore) {
-  auto empty = tokens().issue({"a", "", ""}, false, db.keys().all());
+  auto empty = tokens().issue({"a", "", ""}, TokenCase::kNormal, db.keys().all());
   BOOST_REQUIRE(!empty.ok());
   BOOST_TEST((empty.error().code == service::ErrorCode::kUnavailable));
   BOOST_TEST(empty.error().description == "no signing key is available yet");
@@ -191,14 +198,14 @@ BOOST_FIXTURE_TEST_CASE(a_refusal_without_a_signing_key_says_when_to_retry, Real
   const std::string first = service::signing_key(keys, kT0)->thumbprint;
   clock.set(kT0 + 10 * 60);
   BOOST_REQUIRE((km.retire(first, true).outcome == service::RetireResult::Outcome::kRetired));
-  auto waiting = tokens().issue({"a", "", ""}, false, km.keys());
+  auto waiting = tokens().issue({"a", "", ""}, TokenCase::kNormal, km.keys());
   BOOST_REQUIRE(!waiting.ok());
   BOOST_TEST((waiting.error().code == service::ErrorCode::kUnavailable));
   BOOST_TEST(waiting.error().retry_after_seconds == kHour);  // the successor's lead, from now
   clock.advance(kHour - 1);
-  BOOST_TEST(tokens().issue({"a", "", ""}, false, km.keys()).error().retry_after_seconds == 1);
+  BOOST_TEST(tokens().issue({"a", "", ""}, TokenCase::kNormal, km.keys()).error().retry_after_seconds == 1);
   clock.advance(1);
-  BOOST_TEST(tokens().issue({"a", "", ""}, false, km.keys()).ok());
+  BOOST_TEST(tokens().issue({"a", "", ""}, TokenCase::kNormal, km.keys()).ok());
 }
 
 // A key row whose alg is none the server signs with (edited by hand, or
@@ -209,7 +216,7 @@ BOOST_FIXTURE_TEST_CASE(a_key_of_an_unknown_alg_signs_nothing, RealStore) {
   km.ensure();
   const std::int64_t signer = service::signing_key(km.keys(), kT0)->row_id;
   store::Statement(db.database(), "UPDATE key_public SET alg = 'HS256' WHERE kid = ?").bind(1, signer).run();
-  auto refused = tokens().issue({"a", "", ""}, false, db.keys().all());
+  auto refused = tokens().issue({"a", "", ""}, TokenCase::kNormal, db.keys().all());
   BOOST_REQUIRE(!refused.ok());
   BOOST_TEST((refused.error().code == service::ErrorCode::kInternal));
   BOOST_TEST(refused.error().description == "the server could not sign the token");
@@ -224,7 +231,8 @@ BOOST_FIXTURE_TEST_CASE(a_signing_key_deleted_after_the_read_is_an_error, RealSt
   const std::vector<store::KeyRecord> read = km.keys();
   const std::int64_t signer = service::signing_key(read, kT0)->row_id;
   store::Statement(db.database(), "DELETE FROM keys WHERE kid = ?").bind(1, signer).run();
-  BOOST_CHECK_EXCEPTION(tokens().issue({"a", "", ""}, false, read), std::runtime_error, [&](const std::runtime_error& e) {
+  BOOST_CHECK_EXCEPTION(tokens()
+      .issue({"a", "", ""}, TokenCase::kNormal, read), std::runtime_error, [&](const std::runtime_error& e) {
     return std::string(e.what()) == "key " + std::to_string(signer) + " vanished while signing";
   });
 }
@@ -240,7 +248,7 @@ BOOST_FIXTURE_TEST_CASE(a_key_without_a_thumbprint_signs_under_its_row_id, RealS
     if (k.row_id == service::signing_key(km.keys(), kT0)->row_id) signer = &k;
   BOOST_REQUIRE(signer != nullptr);
   signer->thumbprint.clear();
-  auto token = tokens().issue({"a", "", ""}, false, keys);
+  auto token = tokens().issue({"a", "", ""}, TokenCase::kNormal, keys);
   BOOST_REQUIRE(token.ok());
   BOOST_TEST(kid_of(token.value()) == std::to_string(signer->row_id));
   const auto set = nlohmann::json::parse(service::build_jwks(keys, kT0, 0).json);

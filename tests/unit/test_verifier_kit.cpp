@@ -386,27 +386,22 @@ BOOST_FIXTURE_TEST_CASE(the_issuer_refuses_every_case_while_the_kit_is_off, Issu
   BOOST_TEST(issuer.issue_token({auth::Credentials{}, true, {"192.0.2.7", "192.0.2.7"}, "http://127.0.0.1"}).ok());
 }
 
-BOOST_AUTO_TEST_CASE(the_issuer_serves_cases_under_its_rate_limit_and_logs_each) {
-  TempDir dir;
-  crypto::MasterKey master = test_master();
-  service::SigningKeyFactory factory{master};
-  ManualClock clock{kT0};
-  service::Settings settings = IssuerOnFile::on_file(dir.file("store.db"));
+BOOST_FIXTURE_TEST_CASE(the_issuer_serves_cases_under_its_rate_limit_and_logs_each, IssuerOnFile) {
   settings.test_cases = true;
   settings.rate_limit = auth::RateLimit{3, 1000};
-  service::Issuer issuer{settings, master, clock, factory};
+  service::Issuer kit{settings, master, clock, factory};
 
-  BOOST_TEST(issuer.test_cases().value_or("") == service::test_cases_json(false));
+  BOOST_TEST(kit.test_cases().value_or("") == service::test_cases_json(false));
   // wrong-audience has nothing to be wrong about: refused before the limit.
   for (int i = 0; i < 5; ++i) {
-    auto refused = issuer.issue_token(kit_request("wrong-audience"));
+    auto refused = kit.issue_token(kit_request("wrong-audience"));
     BOOST_REQUIRE(!refused.ok());
     BOOST_TEST((refused.error().code == service::ErrorCode::kInvalidRequest));
   }
   bool limited = false;
   const std::string log = capture_stderr([&] {
-    for (const char* name : {"alg-none", "valid", "unknown-kid"}) BOOST_TEST(issuer.issue_token(kit_request(name)).ok());
-    auto refused = issuer.issue_token(kit_request("valid"));
+    for (const char* name : {"alg-none", "valid", "unknown-kid"}) BOOST_TEST(kit.issue_token(kit_request(name)).ok());
+    auto refused = kit.issue_token(kit_request("valid"));
     limited = !refused.ok() && refused.error().code == service::ErrorCode::kRateLimited;
   });
   BOOST_TEST(limited);

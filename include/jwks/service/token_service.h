@@ -38,11 +38,11 @@ class TokenService {
         alg_(std::move(alg)),
         key_set_max_age_(key_set_max_age) {}
 
-  // Signs {"iss","sub","aud","iat","nbf","exp","jti"} (jti: 128 random bits,
-  // base64url; iss and aud only when set) with the signing key of the
+  // kNormal (and kValid): signs {"iss","sub","aud","iat","nbf","exp","jti"}
+  // (jti: 128 random bits, base64url; iss and aud only when set) with the signing key of the
   // schedule (service/key_schedule.h); exp = min(now + token lifetime, key's
-  // exp), so no token outlives its key's publication. With
-  // `expired`, signs with the most recently expired key instead, and
+  // exp), so no token outlives its key's publication. kExpired
+  // (?expired=true) signs with the most recently expired key instead, and
   // exp = that key's exp, at most now - kFutureMargin (an hour ago: past any
   // leeway), iat = nbf = exp - token lifetime.
   // The private key is decrypted for this call only and freed before return.
@@ -50,15 +50,9 @@ class TokenService {
   // next one may), kInternal when a key
   // cannot be decrypted (detail in log_detail); throws store::StoreError.
   // `keys` are the keys as KeyManager::keys() read them: the store is read
-  // again only for the signing key's envelope (not used with `expired`).
-  util::Result<std::string, ServiceError> issue(const TokenSubject& who, bool expired,
-                                                std::span<const store::KeyRecord> keys) {
-    return issue(who, expired ? TokenCase::kExpired : TokenCase::kNormal, keys);
-  }
-
-  // The same, for any case of the verifier test kit (service/test_cases.h),
-  // each the ordinary token with one defect:
-  //   expired            as `expired` above
+  // again only for the signing key's envelope (not used with kExpired).
+  // The other cases are the verifier test kit's (service/test_cases.h), each
+  // the ordinary token with one defect:
   //   retired-kid        the most recently expired key of `alg` that left the
   //                      key set over key_set_max_age + kFutureMargin ago, or
   //                      was made expired (never in it); exp = now + lifetime
